@@ -1,0 +1,16 @@
+/** CMQ v2 actions this server answers. Lookup is case-insensitive (cmq-api.md §1.3, §10 q2). */
+export const QUEUE_ACTIONS = [
+  'CreateQueue',
+  'ListQueue',
+  'GetQueueAttributes',
+  'SetQueueAttributes',
+  'DeleteQueue',
+  'SendMessage',
+  'BatchSendMessage',
+  'ReceiveMessage',
+  'BatchReceiveMessage',
+  'DeleteMessage',
+  'BatchDeleteMessage',
+] as const;
+
+export type ActionName = (typeof QUEUE_ACTIONS)[number];

@@ -1,0 +1,5 @@
+export * from './actions.js';
+export * from './form.js';
+export * from './limits.js';
+export * from './signature.js';
+export * from './wire-errors.js';

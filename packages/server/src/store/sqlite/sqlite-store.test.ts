@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseReceiptHandle } from '../../domain/receipt-handle.js';
+import { runStoreConformance } from '../conformance.js';
+import { openSqliteStore } from './sqlite-store.js';
+
+const dirs: string[] = [];
+const freshDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opencmq-sqlite-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+runStoreConformance('sqlite', () => openSqliteStore({ dataDir: freshDir() }));
+
+describe('sqlite store', () => {
+  const T0 = 1_700_000_000_000;
+  const attributes = {
+    maxMsgHeapNum: 1_000_000,
+    pollingWaitSeconds: 0,
+    visibilityTimeoutSeconds: 30,
+    maxMsgSizeBytes: 65_536,
+    msgRetentionSeconds: 3600,
+    rewindSeconds: 0,
+  };
+
+  it('keeps queues, messages, visibility and counts across a close and reopen', async () => {
+    const dataDir = freshDir();
+    const first = openSqliteStore({ dataDir });
+    await first.createQueue({ name: 'durable', attributes, nowMs: T0, maxQueues: 10 });
+    await first.sendMessages('durable', [{ body: 'a', delaySeconds: 0 }, { body: 'b', delaySeconds: 0 }], T0);
+    await first.sendMessages('durable', [{ body: 'later', delaySeconds: 60 }], T0);
+    const [received] = await first.receiveMessages('durable', { max: 1, visibilityTimeoutMs: 30_000 }, T0);
+    await first.close();
+
+    const second = openSqliteStore({ dataDir });
+    expect(await second.getQueueStats('durable', T0 + 1)).toMatchObject({ activeMsgNum: 1, inactiveMsgNum: 1, delayMsgNum: 1 });
+    expect(await second.deleteMessages('durable', [parseReceiptHandle(received!.receiptHandle)], T0 + 2)).toEqual(['deleted']);
+    await second.close();
+  });
+
+  it('refuses to open a data directory another store holds', async () => {
+    const dataDir = freshDir();
+    const owner = openSqliteStore({ dataDir });
+    await owner.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
+    expect(() => openSqliteStore({ dataDir })).toThrow(/cannot open the SQLite database/);
+    await owner.close();
+  });
+
+  it('commits concurrent sends together and acknowledges each', async () => {
+    const store = openSqliteStore({ dataDir: freshDir() });
+    await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
+    const sends = Array.from({ length: 200 }, (_, i) => store.sendMessages('q', [{ body: `m${i}`, delaySeconds: 0 }], T0));
+    const ids = (await Promise.all(sends)).flat();
+    expect(new Set(ids).size).toBe(200);
+    expect((await store.getQueueStats('q', T0)).activeMsgNum).toBe(200);
+    await store.close();
+  });
+
+  it('rejects only the failing operation of a batch', async () => {
+    const store = openSqliteStore({ dataDir: freshDir() });
+    await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
+    const results = await Promise.allSettled([
+      store.sendMessages('q', [{ body: 'ok-1', delaySeconds: 0 }], T0),
+      store.sendMessages('missing', [{ body: 'lost', delaySeconds: 0 }], T0),
+      store.sendMessages('q', [{ body: 'ok-2', delaySeconds: 0 }], T0),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.getQueueStats('q', T0)).activeMsgNum).toBe(2);
+    await store.close();
+  });
+
+  it('reclaims the messages of a deleted queue in the background', async () => {
+    const store = openSqliteStore({ dataDir: freshDir() });
+    await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
+    await store.sendMessages('q', [{ body: 'x', delaySeconds: 0 }], T0);
+    await store.deleteQueue('q');
+    await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
+    await store.expireMessages(T0, 100);
+    expect(await store.getQueueStats('q', T0)).toMatchObject({ activeMsgNum: 0, oldestEnqueuedAtMs: undefined });
+    await store.close();
+  });
+});
