@@ -53,7 +53,8 @@ export function readArray(params: Params, name: string, max: number): ArrayResul
   }
   indexed.sort((a, b) => a[0] - b[0]);
   const first = indexed[0]?.[0];
-  if (first !== undefined && first !== 0 && first !== 1) return { ok: false, reason: 'not-consecutive', name };
+  if (first !== undefined && first !== 0 && first !== 1)
+    return { ok: false, reason: 'not-consecutive', name };
   for (let i = 1; i < indexed.length; i++) {
     if (indexed[i]![0] !== indexed[i - 1]![0] + 1) return { ok: false, reason: 'not-consecutive', name };
   }

@@ -21,7 +21,9 @@ export function parseReceiptHandle(text: string): ReceiptHandle {
   const match = /^(\d{1,20}):([0-9a-z]{1,10})$/.exec(text);
   const token = match ? parseInt(match[2]!, 36) : NaN;
   if (!match || !(token < RECEIPT_TOKEN_LIMIT)) {
-    throw new DomainError('RECEIPT_HANDLE_MALFORMED', { detail: 'receiptHandle is not a handle issued by this server' });
+    throw new DomainError('RECEIPT_HANDLE_MALFORMED', {
+      detail: 'receiptHandle is not a handle issued by this server',
+    });
   }
   return { msgId: match[1]!, token };
 }

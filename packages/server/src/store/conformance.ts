@@ -56,11 +56,17 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
       });
 
       it('refuses a second queue whose name differs only in case', async () => {
-        await rejectsWith(store.createQueue({ name: 'orders', attributes: attrs(), nowMs: T0, maxQueues: 100 }), 'QUEUE_ALREADY_EXISTS');
+        await rejectsWith(
+          store.createQueue({ name: 'orders', attributes: attrs(), nowMs: T0, maxQueues: 100 }),
+          'QUEUE_ALREADY_EXISTS',
+        );
       });
 
       it('refuses a queue beyond the queue limit', async () => {
-        await rejectsWith(store.createQueue({ name: 'second', attributes: attrs(), nowMs: T0, maxQueues: 1 }), 'QUEUE_LIMIT_REACHED');
+        await rejectsWith(
+          store.createQueue({ name: 'second', attributes: attrs(), nowMs: T0, maxQueues: 1 }),
+          'QUEUE_LIMIT_REACHED',
+        );
       });
 
       it('lists queues by name with search, offset and limit, and counts all matches', async () => {
@@ -105,7 +111,11 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
     describe('messages', () => {
       it('sends, receives and deletes a message with all its delivery fields', async () => {
         const [id] = await send('Orders', ['hello'], T0);
-        const [message] = await store.receiveMessages('orders', { max: 1, visibilityTimeoutMs: 30_000 }, T0 + 1000);
+        const [message] = await store.receiveMessages(
+          'orders',
+          { max: 1, visibilityTimeoutMs: 30_000 },
+          T0 + 1000,
+        );
         expect(message).toMatchObject({
           msgId: id,
           body: 'hello',
@@ -115,7 +125,11 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
           dequeueCount: 1,
         });
         expect(message!.receiptHandle).toMatch(/^[A-Za-z0-9%#:_-]{1,256}$/);
-        const outcome = await store.deleteMessages('Orders', [parseReceiptHandle(message!.receiptHandle)], T0 + 2000);
+        const outcome = await store.deleteMessages(
+          'Orders',
+          [parseReceiptHandle(message!.receiptHandle)],
+          T0 + 2000,
+        );
         expect(outcome).toEqual(['deleted']);
         expect(await store.getQueueStats('Orders', T0 + 2000)).toEqual({
           activeMsgNum: 0,
@@ -131,7 +145,9 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         expect(new Set(ids).size).toBe(bodies.length);
         const received = await store.receiveMessages('Orders', vt(30), T0);
         expect(received.map((m) => m.body).sort()).toEqual([...bodies].sort());
-        expect(new Map(received.map((m) => [m.msgId, m.body]))).toEqual(new Map(ids.map((id, i) => [id, bodies[i]])));
+        expect(new Map(received.map((m) => [m.msgId, m.body]))).toEqual(
+          new Map(ids.map((id, i) => [id, bodies[i]])),
+        );
       });
 
       it('receives at most max messages, oldest first', async () => {
@@ -147,11 +163,27 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
       it('keeps exact active, inactive and delayed counts through every transition', async () => {
         await send('Orders', ['a', 'b', 'c'], T0);
         await send('Orders', ['d1', 'd2'], T0, 10);
-        expect(await store.getQueueStats('Orders', T0)).toMatchObject({ activeMsgNum: 3, inactiveMsgNum: 0, delayMsgNum: 2 });
+        expect(await store.getQueueStats('Orders', T0)).toMatchObject({
+          activeMsgNum: 3,
+          inactiveMsgNum: 0,
+          delayMsgNum: 2,
+        });
         await store.receiveMessages('Orders', { max: 2, visibilityTimeoutMs: 5000 }, T0 + 1000);
-        expect(await store.getQueueStats('Orders', T0 + 1000)).toMatchObject({ activeMsgNum: 1, inactiveMsgNum: 2, delayMsgNum: 2 });
-        expect(await store.getQueueStats('Orders', T0 + 6000)).toMatchObject({ activeMsgNum: 3, inactiveMsgNum: 0, delayMsgNum: 2 });
-        expect(await store.getQueueStats('Orders', T0 + 10_000)).toMatchObject({ activeMsgNum: 5, inactiveMsgNum: 0, delayMsgNum: 0 });
+        expect(await store.getQueueStats('Orders', T0 + 1000)).toMatchObject({
+          activeMsgNum: 1,
+          inactiveMsgNum: 2,
+          delayMsgNum: 2,
+        });
+        expect(await store.getQueueStats('Orders', T0 + 6000)).toMatchObject({
+          activeMsgNum: 3,
+          inactiveMsgNum: 0,
+          delayMsgNum: 2,
+        });
+        expect(await store.getQueueStats('Orders', T0 + 10_000)).toMatchObject({
+          activeMsgNum: 5,
+          inactiveMsgNum: 0,
+          delayMsgNum: 0,
+        });
       });
 
       it('keeps a delayed message invisible until its delay ends', async () => {
@@ -181,23 +213,35 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         expect(await store.deleteMessages('Orders', [stale], T0 + 10_001)).toEqual(['invalid']);
         expect(await store.deleteMessages('Orders', [current], T0 + 20_000)).toEqual(['invalid']);
         const [third] = await store.receiveMessages('Orders', vt(10), T0 + 20_000);
-        expect(await store.deleteMessages('Orders', [parseReceiptHandle(third!.receiptHandle)], T0 + 20_001)).toEqual(['deleted']);
-        expect(await store.deleteMessages('Orders', [parseReceiptHandle(third!.receiptHandle)], T0 + 20_002)).toEqual(['invalid']);
+        expect(
+          await store.deleteMessages('Orders', [parseReceiptHandle(third!.receiptHandle)], T0 + 20_001),
+        ).toEqual(['deleted']);
+        expect(
+          await store.deleteMessages('Orders', [parseReceiptHandle(third!.receiptHandle)], T0 + 20_002),
+        ).toEqual(['invalid']);
       });
 
       it('does not let a handle of one queue delete in another', async () => {
         await store.createQueue({ name: 'other', attributes: attrs(), nowMs: T0, maxQueues: 100 });
         await send('Orders', ['x']);
         const [message] = await store.receiveMessages('Orders', vt(30), T0);
-        expect(await store.deleteMessages('other', [parseReceiptHandle(message!.receiptHandle)], T0)).toEqual(['invalid']);
-        expect(await store.deleteMessages('Orders', [{ msgId: '999999999', token: 1 }], T0)).toEqual(['invalid']);
+        expect(await store.deleteMessages('other', [parseReceiptHandle(message!.receiptHandle)], T0)).toEqual(
+          ['invalid'],
+        );
+        expect(await store.deleteMessages('Orders', [{ msgId: '999999999', token: 1 }], T0)).toEqual([
+          'invalid',
+        ]);
       });
 
       it('reports one outcome per handle in a batch delete', async () => {
         await send('Orders', ['a', 'b']);
         const received = await store.receiveMessages('Orders', vt(30), T0);
         const handles = received.map((m) => parseReceiptHandle(m.receiptHandle));
-        const outcome = await store.deleteMessages('Orders', [handles[0]!, { msgId: '1', token: 12345 }, handles[1]!], T0);
+        const outcome = await store.deleteMessages(
+          'Orders',
+          [handles[0]!, { msgId: '1', token: 12345 }, handles[1]!],
+          T0,
+        );
         expect(outcome).toEqual(['deleted', 'invalid', 'deleted']);
       });
 
@@ -227,11 +271,18 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         await store.updateQueue('Orders', { msgRetentionSeconds: 60 }, T0);
         await send('Orders', ['short-lived'], T0);
         const [message] = await store.receiveMessages('Orders', { max: 1, visibilityTimeoutMs: 120_000 }, T0);
-        expect(await store.deleteMessages('Orders', [parseReceiptHandle(message!.receiptHandle)], T0 + 60_000)).toEqual(['invalid']);
+        expect(
+          await store.deleteMessages('Orders', [parseReceiptHandle(message!.receiptHandle)], T0 + 60_000),
+        ).toEqual(['invalid']);
       });
 
       it('sweeps expired messages across queues up to a limit', async () => {
-        await store.createQueue({ name: 'other', attributes: attrs({ msgRetentionSeconds: 60 }), nowMs: T0, maxQueues: 100 });
+        await store.createQueue({
+          name: 'other',
+          attributes: attrs({ msgRetentionSeconds: 60 }),
+          nowMs: T0,
+          maxQueues: 100,
+        });
         await store.updateQueue('Orders', { msgRetentionSeconds: 60 }, T0);
         await send('Orders', ['a', 'b', 'c']);
         await send('other', ['d', 'e']);
@@ -244,7 +295,11 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
       it('reports the enqueue time of the oldest message not yet deleted', async () => {
         await send('Orders', ['first'], T0);
         await send('Orders', ['second'], T0 + 5000);
-        const [first] = await store.receiveMessages('Orders', { max: 1, visibilityTimeoutMs: 30_000 }, T0 + 6000);
+        const [first] = await store.receiveMessages(
+          'Orders',
+          { max: 1, visibilityTimeoutMs: 30_000 },
+          T0 + 6000,
+        );
         expect((await store.getQueueStats('Orders', T0 + 6000)).oldestEnqueuedAtMs).toBe(T0);
         await store.deleteMessages('Orders', [parseReceiptHandle(first!.receiptHandle)], T0 + 6000);
         expect((await store.getQueueStats('Orders', T0 + 6000)).oldestEnqueuedAtMs).toBe(T0 + 5000);
@@ -276,7 +331,9 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
           Array.from({ length: 16 }, (_, i) => `m${i}`),
         );
         const results = await Promise.all(
-          Array.from({ length: 8 }, () => store.receiveMessages('Orders', { max: 3, visibilityTimeoutMs: 30_000 }, T0)),
+          Array.from({ length: 8 }, () =>
+            store.receiveMessages('Orders', { max: 3, visibilityTimeoutMs: 30_000 }, T0),
+          ),
         );
         const ids = results.flat().map((m) => m.msgId);
         expect(ids.length).toBe(16);

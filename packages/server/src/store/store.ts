@@ -36,7 +36,11 @@ export interface Store {
    * Deletes each message whose handle is the newest one issued and still within its invisibility.
    * Result per handle, in input order.
    */
-  deleteMessages(queueName: string, handles: readonly ReceiptHandle[], nowMs: number): Promise<DeleteOutcome[]>;
+  deleteMessages(
+    queueName: string,
+    handles: readonly ReceiptHandle[],
+    nowMs: number,
+  ): Promise<DeleteOutcome[]>;
   /** Exact counts at nowMs (messages whose delay or visibility timeout ended count as active). */
   getQueueStats(queueName: string, nowMs: number): Promise<QueueStats>;
   /** The earliest future time a delayed or in-flight message of the queue becomes ready, if any. */

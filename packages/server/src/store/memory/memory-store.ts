@@ -102,7 +102,11 @@ class MemoryStore implements Store {
   updateQueue(name: string, patch: Partial<QueueAttributes>, nowMs: number): Promise<Queue> {
     return this.#run(() => {
       const queue = this.#queue(name);
-      queue.meta = { ...queue.meta, attributes: mergeAttributes(queue.meta.attributes, patch), modifiedAtMs: nowMs };
+      queue.meta = {
+        ...queue.meta,
+        attributes: mergeAttributes(queue.meta.attributes, patch),
+        modifiedAtMs: nowMs,
+      };
       return queue.meta;
     });
   }
@@ -179,7 +183,11 @@ class MemoryStore implements Store {
     });
   }
 
-  deleteMessages(queueName: string, handles: readonly ReceiptHandle[], nowMs: number): Promise<DeleteOutcome[]> {
+  deleteMessages(
+    queueName: string,
+    handles: readonly ReceiptHandle[],
+    nowMs: number,
+  ): Promise<DeleteOutcome[]> {
     return this.#run(() => {
       const queue = this.#queue(queueName);
       return handles.map((handle) => {
@@ -245,7 +253,8 @@ class MemoryStore implements Store {
   }
 
   #run<T>(operation: () => T): Promise<T> {
-    if (this.#closed) return Promise.reject(new DomainError('STORE_UNAVAILABLE', { detail: 'store is closed' }));
+    if (this.#closed)
+      return Promise.reject(new DomainError('STORE_UNAVAILABLE', { detail: 'store is closed' }));
     try {
       return Promise.resolve(operation());
     } catch (error) {
@@ -263,7 +272,11 @@ class MemoryStore implements Store {
   #settle(queue: QueueState, nowMs: number): void {
     this.#expire(queue, nowMs, Number.POSITIVE_INFINITY);
     let promoted = 0;
-    for (let entry = queue.timers.peek(); entry !== undefined && entry.visibleAtMs <= nowMs; entry = queue.timers.peek()) {
+    for (
+      let entry = queue.timers.peek();
+      entry !== undefined && entry.visibleAtMs <= nowMs;
+      entry = queue.timers.peek()
+    ) {
       queue.timers.pop();
       const message = entry.message;
       if (!isCurrent(queue, entry) || message.state === 'ready') continue;

@@ -33,14 +33,27 @@ describe('sqlite store', () => {
     const dataDir = freshDir();
     const first = openSqliteStore({ dataDir });
     await first.createQueue({ name: 'durable', attributes, nowMs: T0, maxQueues: 10 });
-    await first.sendMessages('durable', [{ body: 'a', delaySeconds: 0 }, { body: 'b', delaySeconds: 0 }], T0);
+    await first.sendMessages(
+      'durable',
+      [
+        { body: 'a', delaySeconds: 0 },
+        { body: 'b', delaySeconds: 0 },
+      ],
+      T0,
+    );
     await first.sendMessages('durable', [{ body: 'later', delaySeconds: 60 }], T0);
     const [received] = await first.receiveMessages('durable', { max: 1, visibilityTimeoutMs: 30_000 }, T0);
     await first.close();
 
     const second = openSqliteStore({ dataDir });
-    expect(await second.getQueueStats('durable', T0 + 1)).toMatchObject({ activeMsgNum: 1, inactiveMsgNum: 1, delayMsgNum: 1 });
-    expect(await second.deleteMessages('durable', [parseReceiptHandle(received!.receiptHandle)], T0 + 2)).toEqual(['deleted']);
+    expect(await second.getQueueStats('durable', T0 + 1)).toMatchObject({
+      activeMsgNum: 1,
+      inactiveMsgNum: 1,
+      delayMsgNum: 1,
+    });
+    expect(
+      await second.deleteMessages('durable', [parseReceiptHandle(received!.receiptHandle)], T0 + 2),
+    ).toEqual(['deleted']);
     await second.close();
   });
 
@@ -55,7 +68,9 @@ describe('sqlite store', () => {
   it('commits concurrent sends together and acknowledges each', async () => {
     const store = openSqliteStore({ dataDir: freshDir() });
     await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
-    const sends = Array.from({ length: 200 }, (_, i) => store.sendMessages('q', [{ body: `m${i}`, delaySeconds: 0 }], T0));
+    const sends = Array.from({ length: 200 }, (_, i) =>
+      store.sendMessages('q', [{ body: `m${i}`, delaySeconds: 0 }], T0),
+    );
     const ids = (await Promise.all(sends)).flat();
     expect(new Set(ids).size).toBe(200);
     expect((await store.getQueueStats('q', T0)).activeMsgNum).toBe(200);
@@ -82,7 +97,10 @@ describe('sqlite store', () => {
     await store.deleteQueue('q');
     await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
     await store.expireMessages(T0, 100);
-    expect(await store.getQueueStats('q', T0)).toMatchObject({ activeMsgNum: 0, oldestEnqueuedAtMs: undefined });
+    expect(await store.getQueueStats('q', T0)).toMatchObject({
+      activeMsgNum: 0,
+      oldestEnqueuedAtMs: undefined,
+    });
     await store.close();
   });
 });

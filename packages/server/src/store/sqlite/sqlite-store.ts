@@ -3,7 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
-import { MESSAGE_STATES, type NewMessage, type QueueStats, type ReceivedMessage } from '../../domain/message.js';
+import {
+  MESSAGE_STATES,
+  type NewMessage,
+  type QueueStats,
+  type ReceivedMessage,
+} from '../../domain/message.js';
 import { mergeAttributes, queueKey, type Queue, type QueueAttributes } from '../../domain/queue.js';
 import { formatReceiptHandle, RECEIPT_TOKEN_LIMIT, type ReceiptHandle } from '../../domain/receipt-handle.js';
 import { createQueueId } from '../queue-id.js';
@@ -113,7 +118,9 @@ class SqliteStore implements Store {
       listQueues: prepare<[string, number, number], QueueRow>(
         `SELECT * FROM queues WHERE name_key LIKE ? ESCAPE '\\' ORDER BY name_key LIMIT ? OFFSET ?`,
       ),
-      countMatching: prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM queues WHERE name_key LIKE ? ESCAPE '\\'`),
+      countMatching: prepare<[string], { n: number }>(
+        `SELECT COUNT(*) AS n FROM queues WHERE name_key LIKE ? ESCAPE '\\'`,
+      ),
       addCounts: prepare<[number, number, number, number]>(
         `UPDATE queues SET ready_count = ready_count + ?, delayed_count = delayed_count + ?,
            inflight_count = inflight_count + ? WHERE id = ?`,
@@ -127,7 +134,9 @@ class SqliteStore implements Store {
       expiredByState: prepare<[number, number], { state: number; n: number }>(
         'SELECT state, COUNT(*) AS n FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ? GROUP BY state',
       ),
-      deleteExpired: prepare<[number, number]>('DELETE FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ?'),
+      deleteExpired: prepare<[number, number]>(
+        'DELETE FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ?',
+      ),
       oldestExpired: prepare<[number, number, number], { id: number; state: number }>(
         'SELECT id, state FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ? ORDER BY enqueued_at_ms LIMIT ?',
       ),
@@ -144,7 +153,9 @@ class SqliteStore implements Store {
         `DELETE FROM messages WHERE id = ? AND queue_id = ? AND state = ${INFLIGHT} AND receipt_token = ?
            AND visible_at_ms > ? AND enqueued_at_ms > ?`,
       ),
-      oldest: prepare<[number], { t: number | null }>('SELECT MIN(enqueued_at_ms) AS t FROM messages WHERE queue_id = ?'),
+      oldest: prepare<[number], { t: number | null }>(
+        'SELECT MIN(enqueued_at_ms) AS t FROM messages WHERE queue_id = ?',
+      ),
       nextVisible: prepare<[number, number, number], { t: number | null }>(
         'SELECT MIN(visible_at_ms) AS t FROM messages WHERE queue_id = ? AND state = ? AND visible_at_ms > ?',
       ),
@@ -160,7 +171,8 @@ class SqliteStore implements Store {
   createQueue(input: CreateQueueInput): Promise<Queue> {
     return this.#write(() => {
       const key = queueKey(input.name);
-      if (this.#sql.queueByKey.get(key)) throw new DomainError('QUEUE_ALREADY_EXISTS', { detail: input.name });
+      if (this.#sql.queueByKey.get(key))
+        throw new DomainError('QUEUE_ALREADY_EXISTS', { detail: input.name });
       if (this.#sql.countQueues.get()!.n >= input.maxQueues) throw new DomainError('QUEUE_LIMIT_REACHED');
       const a = input.attributes;
       this.#sql.insertQueue.run(
@@ -233,7 +245,13 @@ class SqliteStore implements Store {
       const ids = messages.map((m) => {
         const delayed = m.delaySeconds > 0;
         if (!delayed) ready++;
-        const result = this.#sql.insertMessage.run(row.id, delayed ? DELAYED : READY, nowMs + m.delaySeconds * 1000, nowMs, m.body);
+        const result = this.#sql.insertMessage.run(
+          row.id,
+          delayed ? DELAYED : READY,
+          nowMs + m.delaySeconds * 1000,
+          nowMs,
+          m.body,
+        );
         return String(result.lastInsertRowid);
       });
       this.#sql.addCounts.run(ready, messages.length - ready, 0, row.id);
@@ -268,7 +286,11 @@ class SqliteStore implements Store {
     });
   }
 
-  deleteMessages(queueName: string, handles: readonly ReceiptHandle[], nowMs: number): Promise<DeleteOutcome[]> {
+  deleteMessages(
+    queueName: string,
+    handles: readonly ReceiptHandle[],
+    nowMs: number,
+  ): Promise<DeleteOutcome[]> {
     return this.#write(() => {
       const row = this.#queueRow(queueName);
       const cutoff = nowMs - row.msg_retention_seconds * 1000;
@@ -309,7 +331,7 @@ class SqliteStore implements Store {
   }
 
   expireMessages(nowMs: number, limit: number): Promise<number> {
-    return this.#write((afterCommit) => {
+    return this.#write(() => {
       let removed = 0;
       for (const row of this.#sql.allQueues.all()) {
         if (removed >= limit) break;
@@ -337,13 +359,15 @@ class SqliteStore implements Store {
   }
 
   #write<T>(operation: (afterCommit: (hook: () => void) => void) => T): Promise<T> {
-    if (this.#closed) return Promise.reject(new DomainError('STORE_UNAVAILABLE', { detail: 'store is closed' }));
+    if (this.#closed)
+      return Promise.reject(new DomainError('STORE_UNAVAILABLE', { detail: 'store is closed' }));
     return this.#commit.run(operation);
   }
 
   /** Reads see committed state: batches run whole between turns of the event loop. */
   #read<T>(operation: () => T): Promise<T> {
-    if (this.#closed) return Promise.reject(new DomainError('STORE_UNAVAILABLE', { detail: 'store is closed' }));
+    if (this.#closed)
+      return Promise.reject(new DomainError('STORE_UNAVAILABLE', { detail: 'store is closed' }));
     try {
       return Promise.resolve(operation());
     } catch (error) {
@@ -379,7 +403,8 @@ class SqliteStore implements Store {
       this.#sql.deleteById.run(id);
       counts[state]!++;
     }
-    if (expired.length > 0) this.#sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
+    if (expired.length > 0)
+      this.#sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
     return expired.length;
   }
 

@@ -1,0 +1,59 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const layer = (files, patterns, message) => ({
+  files,
+  rules: {
+    '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', 'data/**', 'bench/results/**', '**/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  // Dependencies point inward: domain <- service <- {store, http, auth}; engines never import http/.
+  layer(
+    ['packages/server/src/domain/**'],
+    [
+      '../service/**',
+      '../store/**',
+      '../http/**',
+      '../auth/**',
+      '../config/**',
+      'better-sqlite3',
+      'node:http',
+    ],
+    'domain/ is pure rules: no I/O, no outer layers',
+  ),
+  layer(
+    ['packages/server/src/service/**'],
+    ['../http/**', '../store/sqlite/**', '../store/memory/**', 'better-sqlite3'],
+    'service/ uses the store port, never an engine or http/',
+  ),
+  layer(
+    ['packages/server/src/store/**'],
+    ['**/http/**', '**/service/**', '**/auth/**'],
+    'engines never import http/, service/ or auth/',
+  ),
+  layer(['packages/protocol/src/**'], ['@opencmq/server', '**/server/**'], 'protocol/ has zero dependencies'),
+  {
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

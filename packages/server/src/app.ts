@@ -1,0 +1,82 @@
+import { LIMITS } from '@opencmq/protocol';
+import { resolveRootCredential, type ResolvedCredential } from './auth/credentials.js';
+import { SignatureVerifier } from './auth/verify-signature.js';
+import type { Config } from './config/schema.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { CmqHttpServer } from './http/cmq-server.js';
+import { CmqDispatcher } from './http/cmq/dispatch.js';
+import { createLogger, type Logger } from './log.js';
+import { Maintenance } from './service/maintenance.js';
+import { QueueService } from './service/queue-service.js';
+import { createMemoryStore } from './store/memory/memory-store.js';
+import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export interface App {
+  readonly queues: QueueService;
+  readonly credential: ResolvedCredential;
+  /** Starts listening; resolves with the bound address. */
+  start(): Promise<{ host: string; port: number }>;
+  /** Graceful: stops accepting, answers long polls, lets requests finish, closes the store. */
+  close(): Promise<void>;
+}
+
+export interface AppDependencies {
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+/** The composition root: the only module that knows the concrete engines. */
+export function createApp(config: Config, dependencies: AppDependencies = {}): App {
+  const clock = dependencies.clock ?? systemClock;
+  const log = dependencies.log ?? createLogger(config.logLevel);
+  const store: Store =
+    config.engine === 'memory' ? createMemoryStore() : openSqliteStore({ dataDir: config.dataDir });
+  const credential = resolveRootCredential({
+    configured:
+      config.secretId !== undefined && config.secretKey !== undefined
+        ? { secretId: config.secretId, secretKey: config.secretKey }
+        : undefined,
+    dataDir: config.engine === 'memory' ? undefined : config.dataDir,
+  });
+  const queues = new QueueService(store, clock, {
+    maxQueues: config.maxQueues,
+    batchTotalBytes: LIMITS.batchTotalBytes,
+    longPollBackstopMs: config.longPollBackstopMs,
+  });
+  const verifier = config.auth
+    ? new SignatureVerifier({
+        credentials: [credential.credential],
+        timestampWindowSeconds: config.timestampWindowSeconds,
+        replayProtection: config.replayProtection,
+        replayCacheMaxEntries: config.replayCacheMaxEntries,
+      })
+    : undefined;
+  const http = new CmqHttpServer(new CmqDispatcher({ queues }, verifier, log), clock, log, {
+    maxRequestBytes: config.maxRequestBytes,
+    maxParams: config.maxParams,
+  });
+  const maintenance = new Maintenance(store, clock, log, {
+    intervalMs: config.maintenanceIntervalMs,
+    chunk: 10_000,
+  });
+  let closing: Promise<void> | undefined;
+
+  return {
+    queues,
+    credential,
+    async start() {
+      const address = await http.listen(config.port, config.host);
+      return { host: address.address, port: address.port };
+    },
+    close() {
+      closing ??= (async () => {
+        queues.stopWaiting();
+        await http.close(config.shutdownTimeoutMs);
+        await maintenance.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { timingSafeEqual } from 'node:crypto';
+import { sign, signatureAlgorithmOf, stringToSign, type Params } from '@opencmq/protocol';
+import type { Credential } from './credentials.js';
+import { ReplayCache } from './replay-cache.js';
+
+export interface SignatureCheckInput {
+  readonly method: string;
+  readonly hostHeader: string | undefined;
+  readonly path: string;
+  readonly params: Params;
+  readonly nowMs: number;
+}
+
+export type SignatureCheck =
+  | { readonly ok: true; readonly secretId: string }
+  | {
+      readonly ok: false;
+      readonly reason: 'missing' | 'unknown-secret-id' | 'mismatch' | 'stale' | 'replay';
+      readonly detail: string;
+    };
+
+export interface SignatureVerifierOptions {
+  readonly credentials: readonly Credential[];
+  readonly timestampWindowSeconds: number;
+  readonly replayProtection: boolean;
+  readonly replayCacheMaxEntries: number;
+}
+
+/**
+ * Verifies CMQ v2 signatures (cmq-api.md §1.6) over every received parameter but Signature. The host a
+ * client signed may differ from the Host header it sent (Python drops a default port from the header but
+ * keeps it in the signature), so the header as received, without its port, and with :80 / :443 are tried.
+ */
+export class SignatureVerifier {
+  readonly #keys: Map<string, string>;
+  readonly #options: SignatureVerifierOptions;
+  readonly #replays: ReplayCache;
+
+  constructor(options: SignatureVerifierOptions) {
+    this.#options = options;
+    this.#keys = new Map(options.credentials.map((c) => [c.secretId, c.secretKey]));
+    this.#replays = new ReplayCache(options.replayCacheMaxEntries);
+  }
+
+  verify(input: SignatureCheckInput): SignatureCheck {
+    const { params } = input;
+    for (const name of ['SecretId', 'Signature', 'Timestamp', 'Nonce'] as const) {
+      if (!params.get(name))
+        return { ok: false, reason: 'missing', detail: `lacked of required parameter ${name}` };
+    }
+    const secretId = params.get('SecretId')!;
+    const secretKey = this.#keys.get(secretId);
+    if (secretKey === undefined)
+      return { ok: false, reason: 'unknown-secret-id', detail: `SecretId ${secretId} is not known` };
+    const given = Buffer.from(params.get('Signature')!, 'base64');
+    const algorithm = signatureAlgorithmOf(params.get('SignatureMethod'));
+    const matches = hostCandidates(input.hostHeader).some((host) => {
+      const expected = Buffer.from(
+        sign(secretKey, stringToSign(input.method, host, input.path, params), algorithm),
+        'base64',
+      );
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+    if (!matches) return { ok: false, reason: 'mismatch', detail: 'signature does not match' };
+
+    const timestamp = Number(params.get('Timestamp'));
+    const nowSeconds = Math.floor(input.nowMs / 1000);
+    const window = this.#options.timestampWindowSeconds;
+    if (window > 0 && !(Math.abs(nowSeconds - timestamp) <= window)) {
+      return {
+        ok: false,
+        reason: 'stale',
+        detail: `Timestamp ${params.get('Timestamp')} is more than ${window}s from server time ${nowSeconds}`,
+      };
+    }
+    if (
+      this.#options.replayProtection &&
+      !this.#replays.remember(timestamp, params.get('Signature')!, nowSeconds, Math.max(window, 1))
+    ) {
+      return {
+        ok: false,
+        reason: 'replay',
+        detail: 'request was already received (same Nonce, Timestamp and signature)',
+      };
+    }
+    return { ok: true, secretId };
+  }
+}
+
+export function hostCandidates(hostHeader: string | undefined): string[] {
+  if (hostHeader === undefined || hostHeader === '') return [''];
+  const portMatch = /^(.*?)(:\d+)?$/.exec(hostHeader);
+  const bare = portMatch?.[2] !== undefined ? portMatch[1]! : hostHeader;
+  const candidates = new Set([hostHeader, bare, `${bare}:80`, `${bare}:443`]);
+  return [...candidates];
+}

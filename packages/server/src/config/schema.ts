@@ -1,0 +1,197 @@
+import { LOG_LEVELS } from '../log.js';
+
+/**
+ * Every setting, once: its type, default, environment variable, command-line flag and meaning.
+ * `--help` and docs/config.md are generated from this table (a test keeps the doc in step).
+ */
+export interface Setting {
+  readonly key: string;
+  readonly type: 'string' | 'integer' | 'boolean' | 'enum';
+  readonly default: string | number | boolean | undefined;
+  readonly env?: string;
+  readonly flag?: string;
+  readonly values?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+  readonly secret?: boolean;
+  readonly description: string;
+}
+
+export const SETTINGS = [
+  {
+    key: 'host',
+    type: 'string',
+    default: '127.0.0.1',
+    env: 'OPENCMQ_HOST',
+    flag: '--host',
+    description: 'Address the HTTP server listens on.',
+  },
+  {
+    key: 'port',
+    type: 'integer',
+    default: 9720,
+    min: 0,
+    max: 65535,
+    env: 'OPENCMQ_PORT',
+    flag: '--port',
+    description: 'TCP port of the CMQ v2 HTTP API (0 picks a free port).',
+  },
+  {
+    key: 'engine',
+    type: 'enum',
+    values: ['sqlite', 'memory'],
+    default: 'sqlite',
+    env: 'OPENCMQ_ENGINE',
+    flag: '--engine',
+    description: 'Storage engine: sqlite (durable, embedded) or memory (nothing survives a restart).',
+  },
+  {
+    key: 'ephemeral',
+    type: 'boolean',
+    default: false,
+    env: 'OPENCMQ_EPHEMERAL',
+    flag: '--ephemeral',
+    description: 'Shorthand for --engine memory; conflicts with --engine sqlite.',
+  },
+  {
+    key: 'dataDir',
+    type: 'string',
+    default: './data',
+    env: 'OPENCMQ_DATA_DIR',
+    flag: '--data-dir',
+    description: 'Directory of the embedded database and the generated credential.',
+  },
+  {
+    key: 'secretId',
+    type: 'string',
+    default: undefined,
+    env: 'OPENCMQ_SECRET_ID',
+    description:
+      'Root credential id. With secretKey; when neither is set the first start generates one in the data dir.',
+  },
+  {
+    key: 'secretKey',
+    type: 'string',
+    default: undefined,
+    env: 'OPENCMQ_SECRET_KEY',
+    secret: true,
+    description: 'Root credential key (HMAC secret).',
+  },
+  {
+    key: 'auth',
+    type: 'boolean',
+    default: true,
+    env: 'OPENCMQ_AUTH',
+    flag: '--no-auth',
+    description:
+      'Verify request signatures. --no-auth accepts unsigned requests: for local development only.',
+  },
+  {
+    key: 'timestampWindowSeconds',
+    type: 'integer',
+    default: 300,
+    min: 0,
+    max: 86_400,
+    env: 'OPENCMQ_TIMESTAMP_WINDOW_SECONDS',
+    description:
+      'Largest accepted difference between a request Timestamp and the server clock; 0 turns the check off.',
+  },
+  {
+    key: 'replayProtection',
+    type: 'boolean',
+    default: true,
+    env: 'OPENCMQ_REPLAY_PROTECTION',
+    description: 'Refuse a signed request seen before within the timestamp window (same signature).',
+  },
+  {
+    key: 'replayCacheMaxEntries',
+    type: 'integer',
+    default: 1_000_000,
+    min: 1000,
+    max: 100_000_000,
+    env: 'OPENCMQ_REPLAY_CACHE_MAX_ENTRIES',
+    description:
+      'Signatures remembered for replay protection; past it the oldest seconds are forgotten first.',
+  },
+  {
+    key: 'maxRequestBytes',
+    type: 'integer',
+    default: 3_211_264,
+    min: 65_536,
+    max: 67_108_864,
+    env: 'OPENCMQ_MAX_REQUEST_BYTES',
+    description:
+      'Largest request body; bigger ones are refused before they are read (4000/10420). The default fits a 1 MiB message percent-encoded.',
+  },
+  {
+    key: 'maxParams',
+    type: 'integer',
+    default: 256,
+    min: 32,
+    max: 4096,
+    env: 'OPENCMQ_MAX_PARAMS',
+    description: 'Most parameters one request may carry.',
+  },
+  {
+    key: 'maxQueues',
+    type: 'integer',
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    env: 'OPENCMQ_MAX_QUEUES',
+    description: 'Most queues the server holds (4450/10220 past it).',
+  },
+  {
+    key: 'longPollBackstopMs',
+    type: 'integer',
+    default: 1000,
+    min: 10,
+    max: 30_000,
+    env: 'OPENCMQ_LONG_POLL_BACKSTOP_MS',
+    description:
+      'Longest a long-polling receiver sleeps between two looks at its queue without a wake-up signal.',
+  },
+  {
+    key: 'maintenanceIntervalMs',
+    type: 'integer',
+    default: 1000,
+    min: 10,
+    max: 3_600_000,
+    env: 'OPENCMQ_MAINTENANCE_INTERVAL_MS',
+    description: 'How often expired messages are removed in the background.',
+  },
+  {
+    key: 'shutdownTimeoutMs',
+    type: 'integer',
+    default: 10_000,
+    min: 0,
+    max: 600_000,
+    env: 'OPENCMQ_SHUTDOWN_TIMEOUT_MS',
+    description: 'On SIGTERM, how long in-flight requests may take before connections are closed.',
+  },
+  {
+    key: 'logLevel',
+    type: 'enum',
+    values: LOG_LEVELS,
+    default: 'info',
+    env: 'OPENCMQ_LOG_LEVEL',
+    flag: '--log-level',
+    description: 'Least severe log level written to stderr.',
+  },
+] as const satisfies readonly Setting[];
+
+type SettingType<S> = S extends { type: 'integer' }
+  ? number
+  : S extends { type: 'boolean' }
+    ? boolean
+    : S extends { type: 'enum'; values: readonly (infer V)[] }
+      ? V
+      : string;
+
+type Entry = (typeof SETTINGS)[number];
+
+export type Config = {
+  readonly [S in Entry as S['key']]: S['default'] extends undefined
+    ? SettingType<S> | undefined
+    : SettingType<S>;
+};

@@ -1,0 +1,28 @@
+import { LIMITS } from '@opencmq/protocol';
+import type { CmqAction } from '../action.js';
+import { ok } from '../action.js';
+import { CmqError } from '../cmq-error.js';
+import { optionalInteger, readName } from '../params.js';
+
+export const sendMessage: CmqAction = {
+  name: 'SendMessage',
+  async handle(params, { queues }) {
+    const name = readName(params, 'queueName');
+    const body = params.get('msgBody');
+    if (body === undefined) throw new CmqError('MISSING_PARAMETER', 'msgBody');
+    if (body === '') throw new CmqError('EMPTY_MESSAGE_BODY');
+    const delaySeconds = readDelay(params);
+    const [msgId] = await queues.sendMessages(name, [{ body, delaySeconds }]);
+    return ok({ msgId });
+  },
+};
+
+export function readDelay(params: Parameters<CmqAction['handle']>[0]): number {
+  try {
+    return optionalInteger(params, 'delaySeconds', LIMITS.delaySeconds) ?? 0;
+  } catch (error) {
+    if (error instanceof CmqError && error.wire === 'OUT_OF_RANGE')
+      throw new CmqError('DELAY_OUT_OF_RANGE', ...error.args.slice(1));
+    throw error;
+  }
+}

@@ -1,0 +1,63 @@
+import { LIMITS, readArray, type Params, type Range } from '@opencmq/protocol';
+import { CmqError } from './cmq-error.js';
+
+/**
+ * Readers of CMQ request parameters. Each validates at the edge and throws a CmqError naming the
+ * parameter. An empty value of an optional parameter counts as absent: SDKs send `delaySeconds=0` or
+ * `routingKey=` when the caller gave nothing (cmq-api.md §1.7).
+ */
+export function requireString(params: Params, name: string): string {
+  const value = params.get(name);
+  if (value === undefined || value === '') throw new CmqError('MISSING_PARAMETER', name);
+  return value;
+}
+
+export function readName(
+  params: Params,
+  name: string,
+  formatError: 'QUEUE_NAME_FORMAT' = 'QUEUE_NAME_FORMAT',
+): string {
+  const value = requireString(params, name);
+  if (!LIMITS.namePattern.test(value)) {
+    throw new CmqError(
+      formatError,
+      `${name} must start with a letter and hold at most ${LIMITS.nameMaxLength} letters, digits, '-' or '_'`,
+    );
+  }
+  return value;
+}
+
+export function optionalInteger(params: Params, name: string, range: Range): number | undefined {
+  const raw = params.get(name);
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[+-]?\d{1,16}$/.test(raw.trim()))
+    throw new CmqError('WRONG_TYPE', name, `expected an integer, got ${JSON.stringify(raw.slice(0, 40))}`);
+  const value = Number(raw.trim());
+  if (value < range.min || value > range.max) {
+    throw new CmqError('OUT_OF_RANGE', name, `must be between ${range.min} and ${range.max}, got ${value}`);
+  }
+  return value;
+}
+
+export function requireInteger(params: Params, name: string, range: Range): number {
+  const value = optionalInteger(params, name, range);
+  if (value === undefined) throw new CmqError('MISSING_PARAMETER', name);
+  return value;
+}
+
+export function optionalString(params: Params, name: string, maxLength: number): string | undefined {
+  const value = params.get(name);
+  if (value === undefined || value === '') return undefined;
+  if (value.length > maxLength) throw new CmqError('OUT_OF_RANGE', name, `at most ${maxLength} characters`);
+  return value;
+}
+
+/** `name.n` array with 1..max elements (a single `name` is accepted as a one-element array). */
+export function requireArray(params: Params, name: string, max: number): string[] {
+  const result = readArray(params, name, max);
+  if (!result.ok) throw new CmqError(result.reason === 'too-many' ? 'BATCH_SIZE' : 'NOT_CONSECUTIVE', name);
+  const single = params.get(name);
+  if (result.values.length === 0 && single !== undefined) return [single];
+  if (result.values.length === 0) throw new CmqError('MISSING_PARAMETER', `${name}.n`);
+  return result.values;
+}

@@ -1,0 +1,32 @@
+import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Background upkeep: removes expired messages in bounded chunks so storage does not grow with history.
+ * Correctness does not depend on it (operations settle their queue first); it keeps space and the next
+ * operation's work small.
+ */
+export class Maintenance {
+  readonly #timer: NodeJS.Timeout;
+  #running: Promise<void> | undefined;
+
+  constructor(store: Store, clock: Clock, log: Logger, options: { intervalMs: number; chunk: number }) {
+    this.#timer = setInterval(() => {
+      if (this.#running) return;
+      this.#running = store
+        .expireMessages(clock.nowMs(), options.chunk)
+        .then(
+          () => undefined,
+          (error: unknown) => log.error('maintenance failed', { error }),
+        )
+        .finally(() => (this.#running = undefined));
+    }, options.intervalMs);
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+}
