@@ -560,7 +560,7 @@ describe('CMQ v2 queue API', () => {
       expect(await stats()).toEqual({ active: 0, inactive: 0, delayed: 0 });
     });
 
-    it('refuses a timestamp outside the window and a replayed request', async () => {
+    it('refuses a timestamp outside the window', async () => {
       const stale = await server
         .client()
         .call(
@@ -569,16 +569,29 @@ describe('CMQ v2 queue API', () => {
           { nowSeconds: Math.floor(Date.now() / 1000) - server.config.timestampWindowSeconds - 5 },
         );
       expect(stale).toMatchObject({ code: 4100, message: expect.stringContaining('Timestamp') });
+    });
+
+    it('accepts an identical request twice by default (cmq-sdk nonces collide), refuses it with replay protection on', async () => {
       const nowSeconds = Math.floor(Date.now() / 1000);
-      const first = await server
-        .client()
-        .call('SendMessage', { queueName: queue, msgBody: 'once' }, { nowSeconds, nonce: '42' });
-      expect(first).toMatchObject({ code: 0 });
-      const replay = await server
-        .client()
-        .call('SendMessage', { queueName: queue, msgBody: 'once' }, { nowSeconds, nonce: '42' });
-      expect(replay).toMatchObject({ code: 4100, message: expect.stringContaining('already received') });
-      expect(await stats()).toEqual({ active: 1, inactive: 0, delayed: 0 });
+      const send = (target: TestServer) =>
+        target
+          .client()
+          .call('SendMessage', { queueName: queue, msgBody: 'once' }, { nowSeconds, nonce: '42' });
+      expect(await send(server)).toMatchObject({ code: 0 });
+      expect(await send(server)).toMatchObject({ code: 0 });
+      const guarded = await startTestServer({ replayProtection: true });
+      try {
+        await guarded.client().call('CreateQueue', { queueName: queue });
+        expect(await send(guarded)).toMatchObject({ code: 0 });
+        expect(await send(guarded)).toMatchObject({
+          code: 4100,
+          message: expect.stringContaining('already received'),
+        });
+        const attributes = await guarded.client().call('GetQueueAttributes', { queueName: queue });
+        expect(attributes['activeMsgNum']).toBe(1);
+      } finally {
+        await guarded.close();
+      }
     });
 
     it('accepts nonces beyond 2^53 as opaque strings', async () => {

@@ -53,6 +53,11 @@ export class SignatureVerifier {
     if (secretKey === undefined)
       return { ok: false, reason: 'unknown-secret-id', detail: `SecretId ${secretId} is not known` };
     const given = Buffer.from(params.get('Signature')!, 'base64');
+    // Only the canonical spelling counts: Node's base64 decoder is lenient (missing padding, URL-safe
+    // alphabet, junk), and every other spelling of one signature would look new to the replay cache.
+    if (given.toString('base64') !== params.get('Signature')) {
+      return { ok: false, reason: 'mismatch', detail: 'Signature is not canonical base64' };
+    }
     const algorithm = signatureAlgorithmOf(params.get('SignatureMethod'));
     const matches = hostCandidates(input.hostHeader).some((host) => {
       const expected = Buffer.from(

@@ -20,29 +20,42 @@ export function loadConfig(sources: ConfigSources): LoadResult {
   const flags = parseFlags(sources.argv);
   if (flags.help) return { kind: 'help', text: helpText() };
   const values = new Map<string, unknown>();
+  /** Keys set by any source (file, environment or flag), as opposed to defaults. */
+  const explicit = new Set<string>(flags.explicitKeys);
   for (const s of SETTINGS) values.set(s.key, s.default);
   if (flags.configFile !== undefined) {
     for (const [key, value] of Object.entries(readConfigFile(flags.configFile))) {
       const setting = SETTINGS.find((s) => s.key === key);
       if (!setting) throw new ConfigError(`unknown setting "${key}" in ${flags.configFile}`);
       values.set(key, coerce(setting, value, `${key} in ${flags.configFile}`));
+      explicit.add(key);
     }
   }
   for (const s of SETTINGS as readonly Setting[]) {
     const raw = s.env === undefined ? undefined : sources.env[s.env];
-    if (raw !== undefined && raw !== '') values.set(s.key, coerce(s, raw, s.env!));
+    if (raw !== undefined && raw !== '') {
+      values.set(s.key, coerce(s, raw, s.env!));
+      explicit.add(s.key);
+    }
   }
   for (const [key, value] of flags.values) values.set(key, value);
 
-  checkConflicts(Object.fromEntries(values) as Config, flags.explicitKeys, sources.env);
+  checkConflicts(Object.fromEntries(values) as Config, explicit);
   if (values.get('ephemeral') === true) values.set('engine', 'memory');
   const config = Object.fromEntries(values) as Config;
   return { kind: 'config', config: Object.freeze(config) };
 }
 
-function checkConflicts(config: Config, explicit: ReadonlySet<string>, env: ConfigSources['env']): void {
-  if (config.ephemeral && config.engine === 'sqlite' && (explicit.has('engine') || env['OPENCMQ_ENGINE'])) {
-    throw new ConfigError('--ephemeral conflicts with --engine sqlite (OPENCMQ_ENGINE): choose one');
+function checkConflicts(config: Config, explicit: ReadonlySet<string>): void {
+  if (config.ephemeral && config.engine === 'sqlite' && explicit.has('engine')) {
+    throw new ConfigError(
+      'ephemeral (--ephemeral, OPENCMQ_EPHEMERAL) conflicts with engine sqlite (--engine, OPENCMQ_ENGINE): choose one',
+    );
+  }
+  if (config.replayProtection && config.timestampWindowSeconds === 0) {
+    throw new ConfigError(
+      'replayProtection needs timestampWindowSeconds > 0: signatures are remembered for the window, so with no window a replay could not be recognised',
+    );
   }
   if ((config.secretId === undefined) !== (config.secretKey === undefined)) {
     throw new ConfigError('OPENCMQ_SECRET_ID and OPENCMQ_SECRET_KEY must be set together');
@@ -80,13 +93,9 @@ function parseFlags(argv: readonly string[]) {
     if (setting.type === 'boolean') {
       if (inline !== undefined) throw new ConfigError(`${name} takes no value`);
       values.set(setting.key, !name.startsWith('--no-'));
-      if (setting.key === 'ephemeral') values.set('engine', 'memory');
     } else {
       values.set(setting.key, coerce(setting, takeValue(), name));
     }
-  }
-  if (values.get('ephemeral') === true && explicitKeys.has('engine') && values.get('engine') === 'sqlite') {
-    throw new ConfigError('--ephemeral conflicts with --engine sqlite: choose one');
   }
   return { values, explicitKeys, help, configFile };
 }

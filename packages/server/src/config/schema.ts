@@ -99,9 +99,10 @@ export const SETTINGS = [
   {
     key: 'replayProtection',
     type: 'boolean',
-    default: true,
+    default: false,
     env: 'OPENCMQ_REPLAY_PROTECTION',
-    description: 'Refuse a signed request seen before within the timestamp window (same signature).',
+    description:
+      'Refuse a signed request seen before within the timestamp window (same signature). Off by default: cmq-sdk draws Nonce from 0..9999, so its identical requests in one second collide (docs/decisions/0005).',
   },
   {
     key: 'replayCacheMaxEntries',

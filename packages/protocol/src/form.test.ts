@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { decodeForm, encodeForm, readArray } from './form.js';
+
+const decoded = (text: string, maxParams = 256): Map<string, string> => {
+  const result = decodeForm(text, maxParams);
+  if (!result.ok) throw new Error(`expected ${JSON.stringify(text)} to decode, got ${result.error.kind}`);
+  return result.params;
+};
+
+describe('decodeForm', () => {
+  it('decodes + as a space when values were form-encoded', () => {
+    expect(decoded('msgBody=hello+world').get('msgBody')).toBe('hello world');
+  });
+
+  it('decodes %XX escapes in keys and values when present', () => {
+    const params = decoded('msg%42ody=%41%2b%26%3D%25&x=%20');
+    expect(params.get('msgBody')).toBe('A+&=%');
+    expect(params.get('x')).toBe(' ');
+  });
+
+  it('decodes multi-byte UTF-8 sequences when values hold non-ASCII text', () => {
+    expect(decoded('msgBody=%E4%BD%A0%E5%A5%BD%F0%9F%98%80').get('msgBody')).toBe('你好😀');
+  });
+
+  it('keeps everything after the first = as the value when a value contains =', () => {
+    expect(decoded('a=b=c').get('a')).toBe('b=c');
+  });
+
+  it('returns every parameter in order when keys are distinct', () => {
+    expect([...decoded('b=2&a=1&c=')]).toEqual([
+      ['b', '2'],
+      ['a', '1'],
+      ['c', ''],
+    ]);
+  });
+
+  it('returns an empty map when the body is empty', () => {
+    const result = decodeForm('', 256);
+    expect(result).toEqual({ ok: true, params: new Map() });
+  });
+
+  it('skips empty pairs when the body has stray separators', () => {
+    expect([...decoded('&&a=1&&')]).toEqual([['a', '1']]);
+  });
+
+  it('fails naming the key when a key repeats', () => {
+    expect(decodeForm('queueName=a&msgBody=x&queueName=b', 256)).toEqual({
+      ok: false,
+      error: { kind: 'duplicate', key: 'queueName' },
+    });
+  });
+
+  it('fails when a key repeats in another spelling of the same escape', () => {
+    expect(decodeForm('a=1&%61=2', 256)).toEqual({ ok: false, error: { kind: 'duplicate', key: 'a' } });
+  });
+
+  it('fails with the limit when there are more parameters than allowed', () => {
+    expect(decodeForm('a=1&b=2&c=3', 2)).toEqual({ ok: false, error: { kind: 'too-many', limit: 2 } });
+  });
+
+  it('accepts exactly the allowed number of parameters when at the limit', () => {
+    expect(decoded('a=1&b=2', 2).size).toBe(2);
+  });
+});
+
+describe('encodeForm', () => {
+  it('round-trips through decodeForm when values hold reserved and non-ASCII characters', () => {
+    const params = new Map([
+      ['msgBody', 'a b+c&d=e%f 你好'],
+      ['queueName', 'q-1'],
+    ]);
+    expect(decoded(encodeForm(params))).toEqual(params);
+  });
+});
+
+describe('readArray', () => {
+  const params = (entries: Record<string, string>): Map<string, string> => new Map(Object.entries(entries));
+
+  it('collects values in index order when indices start at 0', () => {
+    const p = params({ 'msgBody.1': 'b', 'msgBody.0': 'a', 'msgBody.2': 'c' });
+    expect(readArray(p, 'msgBody', 16)).toEqual({ ok: true, values: ['a', 'b', 'c'] });
+  });
+
+  it('collects values in index order when indices start at 1', () => {
+    const p = params({ 'msgBody.2': 'b', 'msgBody.1': 'a' });
+    expect(readArray(p, 'msgBody', 16)).toEqual({ ok: true, values: ['a', 'b'] });
+  });
+
+  it('sorts numerically when indices reach two digits', () => {
+    const entries: Record<string, string> = {};
+    // Inserted in lexicographic order: 1, 10, 11, 2, … 9.
+    for (const i of ['1', '10', '11', '2', '3', '4', '5', '6', '7', '8', '9'])
+      entries[`msgBody.${i}`] = `m${i}`;
+    const result = readArray(params(entries), 'msgBody', 16);
+    expect(result).toEqual({
+      ok: true,
+      values: ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11'],
+    });
+  });
+
+  it('ignores other parameters when they only share a prefix', () => {
+    const p = params({ msgBody: 'x', 'msgBodyX.0': 'y', 'msgBody.0': 'a', 'other.1': 'z', queueName: 'q' });
+    expect(readArray(p, 'msgBody', 16)).toEqual({ ok: true, values: ['a'] });
+  });
+
+  it('returns an empty list when the array is absent', () => {
+    expect(readArray(params({ queueName: 'q' }), 'receiptHandle', 16)).toEqual({ ok: true, values: [] });
+  });
+
+  it('fails as not-consecutive when an index is missing', () => {
+    const p = params({ 'msgBody.0': 'a', 'msgBody.1': 'b', 'msgBody.3': 'd' });
+    expect(readArray(p, 'msgBody', 16)).toEqual({ ok: false, reason: 'not-consecutive', name: 'msgBody' });
+  });
+
+  it('fails as not-consecutive when indices start at 2', () => {
+    const p = params({ 'msgBody.2': 'a', 'msgBody.3': 'b' });
+    expect(readArray(p, 'msgBody', 16)).toEqual({ ok: false, reason: 'not-consecutive', name: 'msgBody' });
+  });
+
+  it.each(['x', '', '-1', '1.5', ' 1', '1a', '1234567'])(
+    'fails as not-consecutive when an index is %j',
+    (suffix) => {
+      const p = params({ 'msgBody.0': 'a', [`msgBody.${suffix}`]: 'b' });
+      expect(readArray(p, 'msgBody', 16)).toEqual({ ok: false, reason: 'not-consecutive', name: 'msgBody' });
+    },
+  );
+
+  it('fails as not-consecutive when two spellings name the same index', () => {
+    const p = params({ 'msgBody.1': 'a', 'msgBody.01': 'b' });
+    expect(readArray(p, 'msgBody', 16)).toEqual({ ok: false, reason: 'not-consecutive', name: 'msgBody' });
+  });
+
+  it('fails as too-many when there are more elements than the maximum', () => {
+    const entries: Record<string, string> = {};
+    for (let i = 1; i <= 17; i++) entries[`receiptHandle.${i}`] = `h${i}`;
+    expect(readArray(params(entries), 'receiptHandle', 16)).toEqual({
+      ok: false,
+      reason: 'too-many',
+      name: 'receiptHandle',
+    });
+  });
+
+  it('accepts exactly the maximum number of elements when at the limit', () => {
+    const entries: Record<string, string> = {};
+    for (let i = 0; i < 16; i++) entries[`receiptHandle.${i}`] = `h${i}`;
+    const result = readArray(params(entries), 'receiptHandle', 16);
+    expect(result.ok && result.values.length).toBe(16);
+  });
+});
