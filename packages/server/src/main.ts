@@ -1,4 +1,6 @@
-import { createApp } from './app.js';
+import { createApp, type App } from './app.js';
+import type { Config } from './config/schema.js';
+import { isDomainError } from './domain/errors.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { createLogger } from './log.js';
 
@@ -20,9 +22,19 @@ async function main(): Promise<number> {
   }
   const config = loaded.config;
   const log = createLogger(config.logLevel);
-  const app = createApp(config, { log });
-  const address = await app.start();
-  if (app.credential.source === 'generated') {
+  let app: App | undefined;
+  let address: { host: string; port: number };
+  try {
+    app = createApp(config, { log });
+    address = await app.start();
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    const reason = startFailure(error, config);
+    if (reason === undefined) throw error;
+    process.stderr.write(`opencmq: ${reason}\n`);
+    return 1;
+  }
+  if (app.credential?.source === 'generated') {
     const where =
       config.engine === 'memory'
         ? 'for this run only (memory engine)'
@@ -55,6 +67,18 @@ async function main(): Promise<number> {
   await app.close();
   log.info('stopped');
   return 0;
+}
+
+/** A one-line reason for the failures an operator can fix; undefined for anything else (logged in full). */
+function startFailure(error: unknown, config: Config): string | undefined {
+  if (isDomainError(error, 'STORE_UNAVAILABLE')) {
+    return `cannot open the data directory ${config.dataDir}: another opencmq server may be using it, or it is not writable (${error.detail ?? error.message})`;
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE')
+    return `port ${config.port} on ${config.host} is already in use (choose another with --port)`;
+  if (code === 'EACCES') return `not allowed to listen on ${config.host}:${config.port}`;
+  return undefined;
 }
 
 main().then(

@@ -366,3 +366,32 @@ describe('SignatureVerifier', () => {
     );
   });
 });
+
+describe('SignatureVerifier with values starting with @', () => {
+  /** Signs as the Python SDK does on POST: parameters whose value starts with '@' are left out. */
+  const signedLikePython = (method: 'POST' | 'GET', body: string): Map<string, string> => {
+    const params = signed({ method, params: { queueName: 'orders', msgBody: body } });
+    const unsigned = new Map([...params].filter(([k, v]) => k !== 'Signature' && !v.startsWith('@')));
+    params.set(
+      'Signature',
+      sign(SECRET_KEY, stringToSign(method, 'localhost:9720', '/v2/index.php', unsigned), 'sha256'),
+    );
+    return params;
+  };
+
+  it('accepts a POST whose @-value was left out of the signed string, as the Python SDK signs it', () => {
+    expect(check(verifier(), signedLikePython('POST', '@user mentioned you')).ok).toBe(true);
+  });
+
+  it('still accepts a POST whose @-value was signed, as other SDKs sign it', () => {
+    const params = signed({ params: { queueName: 'orders', msgBody: '@user mentioned you' } });
+    expect(check(verifier(), params).ok).toBe(true);
+  });
+
+  it('does not drop @-values on GET, where no SDK leaves them out', () => {
+    expect(check(verifier(), signedLikePython('GET', '@user'), { method: 'GET' })).toMatchObject({
+      ok: false,
+      reason: 'mismatch',
+    });
+  });
+});

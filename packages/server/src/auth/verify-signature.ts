@@ -59,13 +59,15 @@ export class SignatureVerifier {
       return { ok: false, reason: 'mismatch', detail: 'Signature is not canonical base64' };
     }
     const algorithm = signatureAlgorithmOf(params.get('SignatureMethod'));
-    const matches = hostCandidates(input.hostHeader).some((host) => {
-      const expected = Buffer.from(
-        sign(secretKey, stringToSign(input.method, host, input.path, params), algorithm),
-        'base64',
-      );
-      return expected.length === given.length && timingSafeEqual(expected, given);
-    });
+    const matches = signedParamSets(input.method, params).some((signed) =>
+      hostCandidates(input.hostHeader).some((host) => {
+        const expected = Buffer.from(
+          sign(secretKey, stringToSign(input.method, host, input.path, signed), algorithm),
+          'base64',
+        );
+        return expected.length === given.length && timingSafeEqual(expected, given);
+      }),
+    );
     if (!matches) return { ok: false, reason: 'mismatch', detail: 'signature does not match' };
 
     const timestamp = Number(params.get('Timestamp'));
@@ -90,6 +92,20 @@ export class SignatureVerifier {
     }
     return { ok: true, secretId };
   }
+}
+
+/**
+ * The parameter sets a client may have signed. The Python SDK and qcloudapi-sdk leave out, on POST, every
+ * parameter whose value starts with '@' (a PHP file-upload convention; cmq-api.md §1.6), so a message body
+ * starting with '@' is also checked without those parameters.
+ */
+function signedParamSets(method: string, params: Params): Params[] {
+  if (method !== 'POST') return [params];
+  const atValues = [...params].filter(([, value]) => value.startsWith('@'));
+  if (atValues.length === 0) return [params];
+  const without = new Map(params);
+  for (const [key] of atValues) without.delete(key);
+  return [params, without];
 }
 
 export function hostCandidates(hostHeader: string | undefined): string[] {

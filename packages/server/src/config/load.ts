@@ -169,7 +169,7 @@ export function helpText(): string {
         ? s.flag
         : `${s.flag} ${s.type === 'enum' ? s.values!.join('|') : s.type === 'integer' ? 'N' : 'VALUE'}`;
     lines.push(
-      `  ${arg.padEnd(24)}${s.description}${s.default !== undefined && s.type !== 'boolean' ? ` (default ${String(s.default)})` : ''}`,
+      `  ${arg.padEnd(23)} ${s.description}${s.default !== undefined && s.type !== 'boolean' ? ` (default ${String(s.default)})` : ''}`,
     );
   }
   lines.push('  --help                  Show this text', '', 'Environment:');
