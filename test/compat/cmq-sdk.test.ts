@@ -1,6 +1,5 @@
 import { CMQ } from 'cmq-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS } from '../../packages/server/src/http/cmq/actions/index.js';
 import { startTestServer, TEST_CREDENTIAL, waitFor, type TestServer } from '../support/test-server.js';
 import { redirectHttpHost, type HostRedirect } from './cmq-sdk-transport.js';
 
@@ -26,7 +25,6 @@ const NOT_FOUND = {
 const NO_MESSAGE = { code: 7000, message: '(10200)no message', requestId: expect.any(String) };
 const HANDLE_INVALID = { code: 4430, message: '(10260)receipt handle is invalid' };
 const HANDLE_MALFORMED = { code: 4000, message: '(10470)receiptHandle error' };
-const SERVER_HAS_REWIND = ACTIONS.some((a): boolean => (a.name as string) === 'RewindQueue');
 
 /** Every field GetQueueAttributesResponse declares in cmq-sdk's types, plus delayMsgNum from the docs. */
 const ATTRIBUTE_RESPONSE_FIELDS = [
@@ -452,37 +450,36 @@ describe.each<SignatureMethod>(['HmacSHA1', 'HmacSHA256'])(
       expect(await sdk.deleteQueue({ queueName })).toMatchObject(NOT_FOUND);
     });
 
-    it.runIf(!SERVER_HAS_REWIND)(
-      'resolves rewindQueue with 4000 "action name ... is not existed" while the server has no RewindQueue',
-      async () => {
-        await createQueue('rewound', { rewindSeconds: 3600 });
-        const rewound = await sdk.rewindQueue({ queueName: 'rewound', startConsumeTime: nowSeconds() - 60 });
-        expect(rewound).toEqual({
-          code: 4000,
-          message: expect.stringMatching(/^\(10430\)action name RewindQueue is not existed/),
-          requestId: expect.any(String),
-        });
-      },
-    );
-
-    // Runs once http/cmq/actions has a RewindQueue (cmq-api.md §2.6); until then the test above applies.
-    it.runIf(SERVER_HAS_REWIND)(
-      'rewinds a queue when rewind is enabled and answers 6050 when it is not',
-      async () => {
-        await createQueue('rewindable', { rewindSeconds: 3600 });
-        await createQueue('not-rewindable');
-        const startConsumeTime = nowSeconds() - 60;
-        expect(await sdk.rewindQueue({ queueName: 'rewindable', startConsumeTime })).toMatchObject({
-          code: 0,
-          message: '',
-        });
-        expect(await sdk.rewindQueue({ queueName: 'not-rewindable', startConsumeTime })).toMatchObject({
-          code: 6050,
-          message: '(10670)your queue cannot be rewinded',
-        });
-        expect(await sdk.rewindQueue({ queueName: 'missing', startConsumeTime })).toMatchObject(NOT_FOUND);
-      },
-    );
+    it('rewinds a queue when rewind is enabled and answers 6050 when it is not', async () => {
+      await createQueue('rewindable', { rewindSeconds: 3600 });
+      await createQueue('not-rewindable');
+      const startConsumeTime = nowSeconds() - 60;
+      await sdk.sendMessage({ queueName: 'rewindable', msgBody: 'consumed once' });
+      const first = await sdk.receiveMessage({ queueName: 'rewindable', pollingWaitSeconds: 0 });
+      expect(first).toMatchObject({ code: 0, msgBody: 'consumed once' });
+      await sdk.deleteMessage({
+        queueName: 'rewindable',
+        receiptHandle: (first as { receiptHandle: string }).receiptHandle,
+      });
+      expect(await sdk.getQueueAttributes({ queueName: 'rewindable' })).toMatchObject({
+        activeMsgNum: 0,
+        rewindmsgNum: 1,
+      });
+      expect(await sdk.rewindQueue({ queueName: 'rewindable', startConsumeTime })).toMatchObject({
+        code: 0,
+        message: '',
+      });
+      expect(await sdk.receiveMessage({ queueName: 'rewindable', pollingWaitSeconds: 0 })).toMatchObject({
+        code: 0,
+        msgBody: 'consumed once',
+        dequeueCount: 2,
+      });
+      expect(await sdk.rewindQueue({ queueName: 'not-rewindable', startConsumeTime })).toMatchObject({
+        code: 6050,
+        message: '(10670)your queue cannot be rewinded',
+      });
+      expect(await sdk.rewindQueue({ queueName: 'missing', startConsumeTime })).toMatchObject(NOT_FOUND);
+    });
 
     it('answers 4100 and changes nothing when the SDK signs with a wrong secret key', async () => {
       const wrongKey = createSdkClient(method, {

@@ -519,6 +519,33 @@ describe('CMQ v2 queue API', () => {
       expect(streamed).toMatchObject({ code: 4000, message: expect.stringContaining('(10420)') });
     });
 
+    it('answers a GET whose URL is larger than the 64 KiB head limit with 10420, not a bare HTTP error', async () => {
+      const form = encodeForm(
+        signed({ Action: 'SendMessage', queueName: queue, msgBody: 'x'.repeat(70_000) }, { method: 'GET' }),
+      );
+      expect(await sendRaw(server.port, 'GET', '/v2/index.php', form)).toMatchObject({
+        code: 4000,
+        message: expect.stringContaining('(10420)'),
+      });
+      const fits = encodeForm(
+        signed({ Action: 'SendMessage', queueName: queue, msgBody: 'y'.repeat(20_000) }, { method: 'GET' }),
+      );
+      expect(await sendRaw(server.port, 'GET', '/v2/index.php', fits)).toMatchObject({ code: 0 });
+    });
+
+    it('names the batch limit when a batch is larger than 1 MiB in total', async () => {
+      await call('SetQueueAttributes', { queueName: queue, maxMsgSize: 1_048_576 });
+      const r = await call('BatchSendMessage', {
+        queueName: queue,
+        'msgBody.0': 'a'.repeat(600_000),
+        'msgBody.1': 'b'.repeat(600_000),
+      });
+      expect(r).toMatchObject({
+        code: 4470,
+        message: '(10300)total message size exceed 1048576 bytes (this batch is 1200000)',
+      });
+    });
+
     it('refuses too many parameters before doing any work', async () => {
       const params: Record<string, string> = { Action: 'ListQueue' };
       for (let i = 0; i < server.config.maxParams + 1; i++) params[`p${i}`] = 'v';

@@ -11,6 +11,11 @@ export const QUEUE_ACTIONS = [
   'BatchReceiveMessage',
   'DeleteMessage',
   'BatchDeleteMessage',
+  'RewindQueue',
+  // OpenCMQ extensions (no v2 equivalent; API 3.0 has DescribeCmqDeadLetterSourceQueues and UnbindCmqDeadLetter).
+  'ListDeadLetterSourceQueues',
+  'UnbindDeadLetter',
+  'RedriveDeadLetterMessages',
 ] as const;
 
 export type ActionName = (typeof QUEUE_ACTIONS)[number];

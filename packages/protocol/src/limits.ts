@@ -27,6 +27,12 @@ export const LIMITS = {
   receiptHandleMaxLength: 256,
   receiptHandlePattern: /^[A-Za-z0-9%#:_-]{1,256}$/,
   searchWordMaxLength: 64,
+  deduplicationWindowSeconds: { min: 0, max: 1_296_000 },
+  deduplicationIdMaxLength: 128,
+  deduplicationIdPattern: /^[\x21-\x7e]{1,128}$/,
+  redriveMax: { min: 1, max: 10_000 },
+  /** Largest Unix-seconds timestamp accepted (year 9999). */
+  unixSecondsMax: 253_402_300_799,
 } as const;
 
 export const QUEUE_DEFAULTS = {
@@ -36,6 +42,8 @@ export const QUEUE_DEFAULTS = {
   maxMsgSizeBytes: 65_536,
   msgRetentionSeconds: 345_600,
   rewindSeconds: 0,
+  /** OpenCMQ extension: window of broker-side deduplication (SQS FIFO uses 5 minutes too). */
+  deduplicationWindowSeconds: 300,
 } as const;
 
 export const LIST_DEFAULT_LIMIT = 20;

@@ -54,8 +54,8 @@ describe('WIRE_ERRORS', () => {
     expect(error.text.length).toBeGreaterThan(0);
   });
 
-  it('has one entry per module code when modules are compared', () => {
-    const modules = entries.map(([, e]) => e.module);
-    expect(new Set(modules).size).toBe(modules.length);
+  it('has one entry per code and module pair (CMQ reuses modules across codes, e.g. 10470)', () => {
+    const pairs = entries.map(([, e]) => `${e.code}/${e.module}`);
+    expect(new Set(pairs).size).toBe(pairs.length);
   });
 });

@@ -5,7 +5,6 @@
  * Keys are stable names; docs/errors.md lists every entry and a test keeps the two in step.
  */
 export const WIRE_ERRORS = {
-  INVALID_PARAMETERS: { code: 4000, module: 10000, text: 'invalid request parameters' },
   MISSING_PARAMETER: { code: 4000, module: 10390, text: 'lacked of required parameter %s' },
   NOT_REPEATABLE: { code: 4000, module: 10330, text: 'parameter %s is NOT a repeatable parameter' },
   OUT_OF_RANGE: { code: 4000, module: 10350, text: 'parameter %s value or length is out of range' },
@@ -30,8 +29,61 @@ export const WIRE_ERRORS = {
   BATCH_TOO_LARGE: { code: 4470, module: 10300, text: 'total message size exceed %s' },
   INTERNAL: { code: 6000, module: 10050, text: 'server internal error' },
   DELETE_PARTIALLY_FAILED: { code: 6010, module: 10150, text: 'delete message partially failed' },
-  SERVICE_UNAVAILABLE: { code: 6000, module: 10051, text: 'server is shutting down, retry on another node' },
   NO_MESSAGE: { code: 7000, module: 10200, text: 'no message' },
+  TOPIC_NAME_FORMAT: {
+    code: 4000,
+    module: 10590,
+    text: 'topic name format error / subscription name format error',
+  },
+  TOPIC_NOT_FOUND: { code: 4440, module: 10600, text: 'topic is not existed, or deleted' },
+  // CMQ documents no code for a duplicate topic; the queue's 4460 is what SDK users branch on.
+  TOPIC_EXISTS: { code: 4460, module: 10620, text: 'topic is already existed,case insensitive' },
+  TOPIC_LIMIT: { code: 4450, module: 10610, text: 'number of topics has reached the limit' },
+  TOPIC_HAS_SUBSCRIPTIONS: {
+    code: 4000,
+    module: 10540,
+    text: 'there exists subscriptions under this topic, please unsubscribe all of them before DeleteTopic',
+  },
+  SUBSCRIPTION_NOT_FOUND: { code: 4440, module: 19110, text: 'subscription is not existed, or deleted' },
+  SUBSCRIPTION_EXISTS: { code: 4490, module: 10470, text: 'subscribtion is already existed' },
+  SUBSCRIPTION_LIMIT: { code: 4500, module: 10480, text: 'number of subscription has reached the limit' },
+  TOPIC_NO_SUBSCRIPTION: {
+    code: 6030,
+    module: 10650,
+    text: 'topic has no subscription, please create a subscription before publishing message',
+  },
+  TOPIC_NO_MATCH: {
+    code: 6030,
+    module: 10730,
+    text: 'no bindingKey or filterTag matches the routingKey or msgTag',
+  },
+  ENDPOINT_FORMAT: { code: 4000, module: 10500, text: 'endpoint format error' },
+  UNDEFINED_PROTOCOL: { code: 4000, module: 10510, text: 'undefined protocol' },
+  UNDEFINED_NOTIFY_STRATEGY: { code: 4000, module: 10520, text: 'undefined notify retry stragety' },
+  UNDEFINED_CONTENT_FORMAT: { code: 4000, module: 10530, text: 'undefined notify content format' },
+  ILLEGAL_ENDPOINT: { code: 4000, module: 10630, text: 'illegal endpoint' },
+  ENDPOINT_BLANK: { code: 4510, module: 10570, text: 'url connot contain any blank characters' },
+  TOO_MANY_FILTER_TAGS: { code: 4000, module: 10490, text: 'number of filterTag exceed limit' },
+  TOO_MANY_BINDING_KEYS: { code: 4000, module: 10680, text: 'too many bindingKey' },
+  TOO_MANY_DELIMITERS: { code: 4000, module: 10691, text: 'too many delimeters' },
+  TOO_MANY_MSG_TAGS: { code: 4000, module: 10720, text: 'too many msgTag' },
+  LACK_ROUTING_KEY: { code: 4000, module: 10700, text: 'parameters lack of routingKey' },
+  LACK_BINDING_KEY: { code: 4000, module: 10710, text: 'parameters lack of bindingKey' },
+  QUEUE_CANNOT_REWIND: { code: 6050, module: 10670, text: 'your queue cannot be rewinded' },
+  // OpenCMQ extensions: CMQ documents no code for these; module numbers 19xxx are OpenCMQ's own.
+  DEAD_LETTER_POLICY_INVALID: { code: 4000, module: 19010, text: 'deadLetterPolicy is invalid' },
+  DEAD_LETTER_QUEUE_NOT_FOUND: { code: 4000, module: 19020, text: 'dead-letter queue is not existed' },
+  DEAD_LETTER_CHAIN: { code: 4000, module: 19030, text: 'dead-letter queues cannot be chained' },
+  DEAD_LETTER_SOURCES_LIMIT: {
+    code: 4000,
+    module: 19040,
+    text: 'a dead-letter queue serves at most 6 source queues',
+  },
+  DEAD_LETTER_QUEUE_IN_USE: {
+    code: 4000,
+    module: 19050,
+    text: 'queue is the dead-letter queue of another queue',
+  },
 } as const satisfies Record<string, WireError>;
 
 export interface WireError {

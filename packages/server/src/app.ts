@@ -3,6 +3,7 @@ import { resolveRootCredential, type ResolvedCredential } from './auth/credentia
 import { SignatureVerifier } from './auth/verify-signature.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './domain/clock.js';
+import { AdminApi } from './http/admin/admin-api.js';
 import { CmqHttpServer } from './http/cmq-server.js';
 import { CmqDispatcher } from './http/cmq/dispatch.js';
 import { createLogger, type Logger } from './log.js';
@@ -14,7 +15,8 @@ import type { Store } from './store/store.js';
 
 export interface App {
   readonly queues: QueueService;
-  readonly credential: ResolvedCredential;
+  /** The root credential; undefined when signature verification is off (--no-auth). */
+  readonly credential: ResolvedCredential | undefined;
   /** Starts listening; resolves with the bound address. */
   start(): Promise<{ host: string; port: number }>;
   /** Graceful: stops accepting, answers long polls, lets requests finish, closes the store. */
@@ -32,13 +34,15 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
   const log = dependencies.log ?? createLogger(config.logLevel);
   const store: Store =
     config.engine === 'memory' ? createMemoryStore() : openSqliteStore({ dataDir: config.dataDir });
-  const credential = resolveRootCredential({
-    configured:
-      config.secretId !== undefined && config.secretKey !== undefined
-        ? { secretId: config.secretId, secretKey: config.secretKey }
-        : undefined,
-    dataDir: config.engine === 'memory' ? undefined : config.dataDir,
-  });
+  const credential = !config.auth
+    ? undefined
+    : resolveRootCredential({
+        configured:
+          config.secretId !== undefined && config.secretKey !== undefined
+            ? { secretId: config.secretId, secretKey: config.secretKey }
+            : undefined,
+        dataDir: config.engine === 'memory' ? undefined : config.dataDir,
+      });
   const queues = new QueueService(store, clock, {
     maxQueues: config.maxQueues,
     batchTotalBytes: LIMITS.batchTotalBytes,
@@ -46,19 +50,22 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
   });
   const verifier = config.auth
     ? new SignatureVerifier({
-        credentials: [credential.credential],
+        credentials: credential === undefined ? [] : [credential.credential],
         timestampWindowSeconds: config.timestampWindowSeconds,
         replayProtection: config.replayProtection,
         replayCacheMaxEntries: config.replayCacheMaxEntries,
       })
     : undefined;
-  const http = new CmqHttpServer(new CmqDispatcher({ queues }, verifier, log), clock, log, {
+  const admin = new AdminApi(queues, credential?.credential, log);
+  const http = new CmqHttpServer(new CmqDispatcher({ queues }, verifier, log), admin, clock, log, {
     maxRequestBytes: config.maxRequestBytes,
     maxParams: config.maxParams,
   });
   const maintenance = new Maintenance(store, clock, log, {
     intervalMs: config.maintenanceIntervalMs,
     chunk: 10_000,
+    traceRetentionMs: config.traceRetentionSeconds * 1000,
+    traceMaxEvents: config.traceMaxEvents,
   });
   let closing: Promise<void> | undefined;
 

@@ -7,6 +7,8 @@ export type MessageState = keyof typeof MESSAGE_STATES;
 export interface NewMessage {
   readonly body: string;
   readonly delaySeconds: number;
+  /** Broker-side idempotency: a resend with the same id within the queue's window stores nothing. */
+  readonly deduplicationId?: string | undefined;
 }
 
 export interface ReceivedMessage {
@@ -28,6 +30,8 @@ export interface QueueStats {
   readonly delayMsgNum: number;
   /** Enqueue time of the oldest message not yet deleted or expired; undefined when the queue is empty. */
   readonly oldestEnqueuedAtMs: number | undefined;
+  /** Deleted messages kept for rewind. */
+  readonly retainedMsgNum: number;
 }
 
 /** Checks one batch of new messages against the queue's limits before anything is stored. */
@@ -52,6 +56,6 @@ export function checkNewMessages(
     total += bytes;
   }
   if (messages.length > 1 && total > batchTotalBytes) {
-    throw new DomainError('BATCH_TOO_LARGE', { detail: `batch is ${total} bytes` });
+    throw new DomainError('BATCH_TOO_LARGE', { detail: `${batchTotalBytes} bytes (this batch is ${total})` });
   }
 }

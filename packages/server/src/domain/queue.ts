@@ -1,3 +1,5 @@
+import { QUEUE_DEFAULTS } from '@opencmq/protocol';
+import { checkDeadLetterPolicy, type DeadLetterPolicy } from './dead-letter-policy.js';
 import { DomainError } from './errors.js';
 
 /** A queue's settings. Times are in seconds as CMQ users think of them; sizes in bytes. */
@@ -7,8 +9,26 @@ export interface QueueAttributes {
   readonly visibilityTimeoutSeconds: number;
   readonly maxMsgSizeBytes: number;
   readonly msgRetentionSeconds: number;
+  /** Deleted messages stay rewindable this long after their enqueue; 0 turns rewind off. */
   readonly rewindSeconds: number;
+  readonly deadLetterPolicy: DeadLetterPolicy | null;
+  /** Sends with the same deduplication id within this window store one message (OpenCMQ extension). */
+  readonly deduplicationWindowSeconds: number;
+  /** Record lifecycle events of this queue's messages (message trace). */
+  readonly trace: boolean;
 }
+
+export const DEFAULT_QUEUE_ATTRIBUTES: QueueAttributes = Object.freeze({
+  maxMsgHeapNum: QUEUE_DEFAULTS.maxMsgHeapNum,
+  pollingWaitSeconds: QUEUE_DEFAULTS.pollingWaitSeconds,
+  visibilityTimeoutSeconds: QUEUE_DEFAULTS.visibilityTimeoutSeconds,
+  maxMsgSizeBytes: QUEUE_DEFAULTS.maxMsgSizeBytes,
+  msgRetentionSeconds: QUEUE_DEFAULTS.msgRetentionSeconds,
+  rewindSeconds: QUEUE_DEFAULTS.rewindSeconds,
+  deadLetterPolicy: null,
+  deduplicationWindowSeconds: QUEUE_DEFAULTS.deduplicationWindowSeconds,
+  trace: false,
+});
 
 export interface Queue {
   /** Opaque public id, e.g. `queue-4k2j9x0a1b`. */
@@ -26,7 +46,16 @@ export function queueKey(name: string): string {
 }
 
 /** Rules between attributes that single-range checks cannot express. */
-export function checkAttributeInvariants(attributes: QueueAttributes): void {
+export function checkAttributeInvariants(queueName: string, attributes: QueueAttributes): void {
+  if (attributes.deduplicationWindowSeconds > attributes.msgRetentionSeconds) {
+    throw new DomainError('ATTRIBUTE_OUT_OF_RANGE', {
+      field: 'deduplicationWindowSeconds',
+      detail: `deduplicationWindowSeconds (${attributes.deduplicationWindowSeconds}) cannot exceed msgRetentionSeconds (${attributes.msgRetentionSeconds})`,
+    });
+  }
+  if (attributes.deadLetterPolicy !== null) {
+    checkDeadLetterPolicy(queueName, attributes.deadLetterPolicy, attributes.msgRetentionSeconds);
+  }
   if (attributes.rewindSeconds > attributes.msgRetentionSeconds) {
     throw new DomainError('ATTRIBUTE_OUT_OF_RANGE', {
       field: 'rewindSeconds',
@@ -35,11 +64,24 @@ export function checkAttributeInvariants(attributes: QueueAttributes): void {
   }
 }
 
-export function mergeAttributes(current: QueueAttributes, patch: Partial<QueueAttributes>): QueueAttributes {
-  const merged = { ...current };
-  for (const [key, value] of Object.entries(patch) as Array<[keyof QueueAttributes, number | undefined]>) {
+export function mergeAttributes(
+  queueName: string,
+  current: QueueAttributes,
+  patch: Partial<QueueAttributes>,
+): QueueAttributes {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
     if (value !== undefined) merged[key] = value;
   }
-  checkAttributeInvariants(merged);
-  return merged;
+  // The deduplication window never outlives retention: when retention shrinks below it (or a short
+  // retention meets the default window) the window follows; only an explicit larger window is an error.
+  if (patch.deduplicationWindowSeconds === undefined) {
+    merged['deduplicationWindowSeconds'] = Math.min(
+      current.deduplicationWindowSeconds,
+      merged['msgRetentionSeconds'] as number,
+    );
+  }
+  const attributes = merged as unknown as QueueAttributes;
+  checkAttributeInvariants(queueName, attributes);
+  return attributes;
 }

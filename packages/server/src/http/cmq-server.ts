@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { decodeForm } from '@opencmq/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../log.js';
+import { AdminApi } from './admin/admin-api.js';
 import type { CmqDispatcher } from './cmq/dispatch.js';
 import { envelope, type CmqResponse } from './cmq/dispatch.js';
+
+const MAX_HEAD_BYTES = 65_536;
 
 export interface CmqServerOptions {
   readonly maxRequestBytes: number;
@@ -20,6 +24,7 @@ export interface CmqServerOptions {
 export class CmqHttpServer {
   readonly #server: Server;
   readonly #dispatcher: CmqDispatcher;
+  readonly #admin: AdminApi;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #options: CmqServerOptions;
@@ -28,13 +33,27 @@ export class CmqHttpServer {
   #inFlight = 0;
   #idle: Array<() => void> = [];
 
-  constructor(dispatcher: CmqDispatcher, clock: Clock, log: Logger, options: CmqServerOptions) {
+  constructor(
+    dispatcher: CmqDispatcher,
+    admin: AdminApi,
+    clock: Clock,
+    log: Logger,
+    options: CmqServerOptions,
+  ) {
     this.#dispatcher = dispatcher;
+    this.#admin = admin;
     this.#clock = clock;
     this.#log = log;
     this.#options = options;
     this.#server = createServer(
-      { keepAliveTimeout: 30_000, requestTimeout: 120_000, headersTimeout: 30_000 },
+      // GET carries every parameter in the URL: allow 64 KiB of request head (Node's default is 16 KiB);
+      // a larger head is answered with a CMQ envelope by #refuseOversizedHead, not a bare 431.
+      {
+        keepAliveTimeout: 30_000,
+        requestTimeout: 120_000,
+        headersTimeout: 30_000,
+        maxHeaderSize: MAX_HEAD_BYTES,
+      },
       (req, res) => {
         this.#inFlight++;
         this.#handle(req, res)
@@ -44,6 +63,27 @@ export class CmqHttpServer {
             if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
           });
       },
+    );
+    this.#server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+      this.#refuseOversizedHead(error, socket),
+    );
+  }
+
+  #refuseOversizedHead(error: NodeJS.ErrnoException, socket: Duplex): void {
+    if (error.code !== 'HPE_HEADER_OVERFLOW' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const requestId = `${this.#requestPrefix}-${(++this.#requestCounter).toString(36)}`;
+    const payload = JSON.stringify(
+      envelope(
+        'REQUEST_TOO_LARGE',
+        ['request line and headers', `${MAX_HEAD_BYTES} bytes (use POST)`],
+        requestId,
+      ),
+    );
+    socket.end(
+      `HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`,
     );
   }
 
@@ -81,6 +121,10 @@ export class CmqHttpServer {
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
 
+    if (AdminApi.matches(path)) {
+      await this.#admin.handle(req, res, path);
+      return;
+    }
     if (method !== 'GET' && method !== 'POST') {
       this.#send(res, envelope('BAD_METHOD', [method.slice(0, 16)], requestId), true);
       req.resume();
@@ -104,14 +148,6 @@ export class CmqHttpServer {
       body = read.text;
     }
     const text = query.length > 0 && body.length > 0 ? `${query}&${body}` : query || body;
-    if (method === 'GET' && text.length > this.#options.maxRequestBytes) {
-      this.#send(
-        res,
-        envelope('REQUEST_TOO_LARGE', ['query string', `${this.#options.maxRequestBytes} bytes`], requestId),
-        true,
-      );
-      return;
-    }
     const form = decodeForm(text, this.#options.maxParams);
     if (!form.ok) {
       const response =

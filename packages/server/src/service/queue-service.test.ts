@@ -19,6 +19,9 @@ const attrs = (patch: Partial<QueueAttributes> = {}): QueueAttributes => ({
   maxMsgSizeBytes: 1024,
   msgRetentionSeconds: 3600,
   rewindSeconds: 0,
+  deadLetterPolicy: null,
+  deduplicationWindowSeconds: 300,
+  trace: false,
   ...patch,
 });
 

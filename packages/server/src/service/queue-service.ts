@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js';
+import type { MessageInfo, TraceEvent } from '../domain/trace.js';
 import { DomainError } from '../domain/errors.js';
 import {
   checkNewMessages,
@@ -6,7 +7,13 @@ import {
   type QueueStats,
   type ReceivedMessage,
 } from '../domain/message.js';
-import { checkAttributeInvariants, queueKey, type Queue, type QueueAttributes } from '../domain/queue.js';
+import {
+  DEFAULT_QUEUE_ATTRIBUTES,
+  mergeAttributes,
+  queueKey,
+  type Queue,
+  type QueueAttributes,
+} from '../domain/queue.js';
 import { parseReceiptHandle, type ReceiptHandle } from '../domain/receipt-handle.js';
 import type { DeleteOutcome, ListQuery, Store } from '../store/store.js';
 import { LongPollWaiters } from './long-poll.js';
@@ -47,11 +54,11 @@ export class QueueService {
     return this.#waiters.waiting(queueKey(queueName));
   }
 
-  async createQueue(name: string, attributes: QueueAttributes): Promise<Queue> {
-    checkAttributeInvariants(attributes);
+  /** Attributes not given take DEFAULT_QUEUE_ATTRIBUTES. */
+  async createQueue(name: string, attributes: Partial<QueueAttributes>): Promise<Queue> {
     return this.#store.createQueue({
       name,
-      attributes,
+      attributes: mergeAttributes(name, DEFAULT_QUEUE_ATTRIBUTES, attributes),
       nowMs: this.#clock.nowMs(),
       maxQueues: this.#limits.maxQueues,
     });
@@ -73,6 +80,36 @@ export class QueueService {
 
   deleteQueue(name: string): Promise<void> {
     return this.#store.deleteQueue(name);
+  }
+
+  listDeadLetterSources(deadLetterQueueName: string): Promise<Queue[]> {
+    return this.#store.listDeadLetterSources(deadLetterQueueName);
+  }
+
+  /** Makes every deleted-but-retained message enqueued since `startMs` receivable again. */
+  rewindQueue(name: string, startMs: number): Promise<number> {
+    return this.#store.rewindQueue(name, startMs, this.#clock.nowMs());
+  }
+
+  redriveMessages(
+    deadLetterQueueName: string,
+    destinationQueueName: string | undefined,
+    max: number,
+  ): Promise<number> {
+    return this.#store.redriveMessages(
+      deadLetterQueueName,
+      { destinationQueueName, max },
+      this.#clock.nowMs(),
+    );
+  }
+
+  async getMessage(
+    name: string,
+    msgId: string,
+  ): Promise<{ message: MessageInfo | undefined; trace: TraceEvent[] }> {
+    const message = await this.#store.getMessage(name, msgId, this.#clock.nowMs());
+    const trace = await this.#store.getTrace(name, msgId);
+    return { message, trace };
   }
 
   async sendMessages(name: string, messages: readonly NewMessage[]): Promise<string[]> {

@@ -40,4 +40,42 @@ export const MIGRATIONS: readonly string[] = [
   -- queues deleted whose messages are still being reclaimed in the background
   CREATE TABLE dropped_queues (queue_id INTEGER PRIMARY KEY);
   `,
+  `
+  -- Dead-letter policy (JSON of domain DeadLetterPolicy), deduplication, trace, rewind counters.
+  ALTER TABLE queues ADD COLUMN dead_letter_policy TEXT;
+  ALTER TABLE queues ADD COLUMN dead_letter_queue_key TEXT;
+  ALTER TABLE queues ADD COLUMN dedup_window_seconds INTEGER NOT NULL DEFAULT 300;
+  ALTER TABLE queues ADD COLUMN trace INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE queues ADD COLUMN retained_count INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX queues_by_dead_letter_queue ON queues (dead_letter_queue_key);
+  -- the queue a dead-lettered message came from, for redrive
+  ALTER TABLE messages ADD COLUMN source_queue_id INTEGER;
+  -- deleted messages kept for rewind until enqueued_at_ms + rewindSeconds
+  CREATE TABLE retained_messages (
+    id INTEGER PRIMARY KEY,
+    queue_id INTEGER NOT NULL,
+    enqueued_at_ms INTEGER NOT NULL,
+    first_dequeued_at_ms INTEGER NOT NULL,
+    dequeue_count INTEGER NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX retained_by_age ON retained_messages (queue_id, enqueued_at_ms);
+  CREATE TABLE dedup_ids (
+    queue_id INTEGER NOT NULL,
+    dedup_id TEXT NOT NULL,
+    msg_id INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, dedup_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX dedup_by_expiry ON dedup_ids (expires_at_ms);
+  CREATE TABLE trace_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    msg_id INTEGER NOT NULL,
+    at_ms INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  CREATE INDEX trace_by_message ON trace_events (msg_id);
+  CREATE INDEX trace_by_time ON trace_events (at_ms);
+  `,
 ];

@@ -27,6 +27,9 @@ describe('sqlite store', () => {
     maxMsgSizeBytes: 65_536,
     msgRetentionSeconds: 3600,
     rewindSeconds: 0,
+    deadLetterPolicy: null,
+    deduplicationWindowSeconds: 300,
+    trace: false,
   };
 
   it('keeps queues, messages, visibility and counts across a close and reopen', async () => {

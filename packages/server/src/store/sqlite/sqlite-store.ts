@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { DEAD_LETTER_LIMITS, type DeadLetterPolicy } from '../../domain/dead-letter-policy.js';
 import { DomainError } from '../../domain/errors.js';
 import {
   MESSAGE_STATES,
@@ -11,11 +12,21 @@ import {
 } from '../../domain/message.js';
 import { mergeAttributes, queueKey, type Queue, type QueueAttributes } from '../../domain/queue.js';
 import { formatReceiptHandle, RECEIPT_TOKEN_LIMIT, type ReceiptHandle } from '../../domain/receipt-handle.js';
+import type { MessageInfo, MessageLocation, TraceEvent, TraceEventKind } from '../../domain/trace.js';
 import { createQueueId } from '../queue-id.js';
 import { ReadyListeners } from '../ready-listeners.js';
-import type { CreateQueueInput, DeleteOutcome, ListQuery, ReceiveRequest, Store } from '../store.js';
+import type {
+  CreateQueueInput,
+  DeleteOutcome,
+  ListQuery,
+  ReceiveRequest,
+  Store,
+  TracePruning,
+} from '../store.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
+import { deadLetterPolicyOf, toQueue, type QueueRow } from './rows.js';
+import { prepareStatements, type Statements } from './statements.js';
 
 export interface SqliteStoreOptions {
   /** Directory holding `opencmq.db` and its WAL. Created if missing. */
@@ -25,39 +36,20 @@ export interface SqliteStoreOptions {
 }
 
 const { ready: READY, delayed: DELAYED, inflight: INFLIGHT } = MESSAGE_STATES;
-
-interface QueueRow {
-  id: number;
-  name: string;
-  name_key: string;
-  queue_id: string;
-  max_msg_heap_num: number;
-  polling_wait_seconds: number;
-  visibility_timeout_seconds: number;
-  max_msg_size_bytes: number;
-  msg_retention_seconds: number;
-  rewind_seconds: number;
-  created_at_ms: number;
-  modified_at_ms: number;
-  ready_count: number;
-  delayed_count: number;
-  inflight_count: number;
-}
-
-interface MessageRow {
-  id: number;
-  body: string;
-  enqueued_at_ms: number;
-  first_dequeued_at_ms: number;
-  dequeue_count: number;
-}
+const STATE_NAMES: Record<number, MessageLocation> = {
+  [READY]: 'ready',
+  [DELAYED]: 'delayed',
+  [INFLIGHT]: 'inflight',
+};
+type AfterCommit = (hook: () => void) => void;
 
 /**
  * The embedded engine: one SQLite file in WAL mode with synchronous=FULL, so a commit is on disk before
  * it returns; writes share commits through GroupCommit. Counts live in the queue row and change in the
- * same transaction as the messages; time-driven transitions (delay end, visibility timeout, expiry) are
- * applied for a queue when it is next touched ("settled"), through indexes, so no operation scans the
- * queue: the cost is O(log n) per message touched.
+ * same transaction as the messages; time-driven transitions (delay end, visibility timeout, expiry,
+ * dead-letter moves) are applied for a queue when it is next touched ("settled"), through indexes, so no
+ * operation scans the queue: the cost is O(log n) per message touched. Deleted messages of a queue with
+ * rewind on move to retained_messages, so neither receives nor minMsgTime ever walk over them.
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   mkdirSync(options.dataDir, { recursive: true });
@@ -96,79 +88,13 @@ class SqliteStore implements Store {
   readonly #db: Database;
   readonly #commit: GroupCommit;
   readonly #listeners = new ReadyListeners();
-  readonly #sql;
+  readonly #sql: Statements;
   #closed = false;
 
   constructor(db: Database, maxBatch: number | undefined) {
     this.#db = db;
     this.#commit = new GroupCommit(db, maxBatch);
-    const prepare = <P extends unknown[] | object = unknown[], R = unknown>(sql: string): Statement<P, R> =>
-      db.prepare<P, R>(sql);
-    this.#sql = {
-      queueByKey: prepare<[string], QueueRow>('SELECT * FROM queues WHERE name_key = ?'),
-      countQueues: prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM queues'),
-      insertQueue: prepare(
-        `INSERT INTO queues (name, name_key, queue_id, max_msg_heap_num, polling_wait_seconds, visibility_timeout_seconds,
-           max_msg_size_bytes, msg_retention_seconds, rewind_seconds, created_at_ms, modified_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      updateQueue: prepare(
-        `UPDATE queues SET max_msg_heap_num = ?, polling_wait_seconds = ?, visibility_timeout_seconds = ?,
-           max_msg_size_bytes = ?, msg_retention_seconds = ?, rewind_seconds = ?, modified_at_ms = ? WHERE id = ?`,
-      ),
-      deleteQueue: prepare<[number]>('DELETE FROM queues WHERE id = ?'),
-      dropQueue: prepare<[number]>('INSERT INTO dropped_queues (queue_id) VALUES (?)'),
-      listQueues: prepare<[string, number, number], QueueRow>(
-        `SELECT * FROM queues WHERE name_key LIKE ? ESCAPE '\\' ORDER BY name_key LIMIT ? OFFSET ?`,
-      ),
-      countMatching: prepare<[string], { n: number }>(
-        `SELECT COUNT(*) AS n FROM queues WHERE name_key LIKE ? ESCAPE '\\'`,
-      ),
-      addCounts: prepare<[number, number, number, number]>(
-        `UPDATE queues SET ready_count = ready_count + ?, delayed_count = delayed_count + ?,
-           inflight_count = inflight_count + ? WHERE id = ?`,
-      ),
-      insertMessage: prepare<[number, number, number, number, string]>(
-        'INSERT INTO messages (queue_id, state, visible_at_ms, enqueued_at_ms, body) VALUES (?, ?, ?, ?, ?)',
-      ),
-      promote: prepare<[number, number, number]>(
-        `UPDATE messages SET state = ${READY} WHERE queue_id = ? AND state = ? AND visible_at_ms <= ?`,
-      ),
-      expiredByState: prepare<[number, number], { state: number; n: number }>(
-        'SELECT state, COUNT(*) AS n FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ? GROUP BY state',
-      ),
-      deleteExpired: prepare<[number, number]>(
-        'DELETE FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ?',
-      ),
-      oldestExpired: prepare<[number, number, number], { id: number; state: number }>(
-        'SELECT id, state FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ? ORDER BY enqueued_at_ms LIMIT ?',
-      ),
-      deleteById: prepare<[number]>('DELETE FROM messages WHERE id = ?'),
-      selectReady: prepare<[number, number], MessageRow>(
-        `SELECT id, body, enqueued_at_ms, first_dequeued_at_ms, dequeue_count FROM messages
-         WHERE queue_id = ? AND state = ${READY} ORDER BY visible_at_ms, id LIMIT ?`,
-      ),
-      markInflight: prepare<[number, number, number, number]>(
-        `UPDATE messages SET state = ${INFLIGHT}, visible_at_ms = ?, dequeue_count = dequeue_count + 1,
-           first_dequeued_at_ms = ?, receipt_token = ? WHERE id = ?`,
-      ),
-      deleteByHandle: prepare<[number, number, number, number, number]>(
-        `DELETE FROM messages WHERE id = ? AND queue_id = ? AND state = ${INFLIGHT} AND receipt_token = ?
-           AND visible_at_ms > ? AND enqueued_at_ms > ?`,
-      ),
-      oldest: prepare<[number], { t: number | null }>(
-        'SELECT MIN(enqueued_at_ms) AS t FROM messages WHERE queue_id = ?',
-      ),
-      nextVisible: prepare<[number, number, number], { t: number | null }>(
-        'SELECT MIN(visible_at_ms) AS t FROM messages WHERE queue_id = ? AND state = ? AND visible_at_ms > ?',
-      ),
-      allQueues: prepare<[], QueueRow>('SELECT * FROM queues'),
-      droppedQueues: prepare<[], { queue_id: number }>('SELECT queue_id FROM dropped_queues LIMIT 16'),
-      reclaim: prepare<[number, number]>(
-        'DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? LIMIT ?)',
-      ),
-      forgetDropped: prepare<[number]>('DELETE FROM dropped_queues WHERE queue_id = ?'),
-    };
+    this.#sql = prepareStatements(db);
   }
 
   createQueue(input: CreateQueueInput): Promise<Queue> {
@@ -178,6 +104,7 @@ class SqliteStore implements Store {
         throw new DomainError('QUEUE_ALREADY_EXISTS', { detail: input.name });
       if (this.#sql.countQueues.get()!.n >= input.maxQueues) throw new DomainError('QUEUE_LIMIT_REACHED');
       const a = input.attributes;
+      const policy = this.#resolvePolicy(key, a.deadLetterPolicy);
       this.#sql.insertQueue.run(
         input.name,
         key,
@@ -188,6 +115,10 @@ class SqliteStore implements Store {
         a.maxMsgSizeBytes,
         a.msgRetentionSeconds,
         a.rewindSeconds,
+        policy === null ? null : JSON.stringify(policy),
+        policy === null ? null : queueKey(policy.deadLetterQueue),
+        a.deduplicationWindowSeconds,
+        a.trace ? 1 : 0,
         input.nowMs,
         input.nowMs,
       );
@@ -212,10 +143,21 @@ class SqliteStore implements Store {
     });
   }
 
+  listDeadLetterSources(deadLetterQueueName: string): Promise<Queue[]> {
+    return this.#read(() => {
+      const row = this.#queueRow(deadLetterQueueName);
+      return this.#sql.sourcesOf.all(row.name_key).map(toQueue);
+    });
+  }
+
   updateQueue(name: string, patch: Partial<QueueAttributes>, nowMs: number): Promise<Queue> {
     return this.#write(() => {
       const row = this.#queueRow(name);
-      const a = mergeAttributes(toQueue(row).attributes, patch);
+      const a = mergeAttributes(row.name, toQueue(row).attributes, patch);
+      const policy =
+        patch.deadLetterPolicy === undefined
+          ? a.deadLetterPolicy
+          : this.#resolvePolicy(row.name_key, a.deadLetterPolicy);
       this.#sql.updateQueue.run(
         a.maxMsgHeapNum,
         a.pollingWaitSeconds,
@@ -223,17 +165,33 @@ class SqliteStore implements Store {
         a.maxMsgSizeBytes,
         a.msgRetentionSeconds,
         a.rewindSeconds,
+        policy === null ? null : JSON.stringify(policy),
+        policy === null ? null : queueKey(policy.deadLetterQueue),
+        a.deduplicationWindowSeconds,
+        a.trace ? 1 : 0,
         nowMs,
         row.id,
       );
-      return toQueue(this.#sql.queueByKey.get(row.name_key)!);
+      if (a.rewindSeconds === 0 && row.retained_count > 0) {
+        // Turning rewind off drops the rewindable messages at once (cmq-api.md §2.6).
+        this.#sql.dropRetainedUntil.run(row.id, Number.MAX_SAFE_INTEGER);
+        this.#sql.addRetained.run(-row.retained_count, row.id);
+      }
+      return toQueue(this.#sql.queueById.get(row.id)!);
     });
   }
 
   deleteQueue(name: string): Promise<void> {
     return this.#write(() => {
       const row = this.#queueRow(name);
+      const sources = this.#sql.sourcesOf.all(row.name_key).filter((s) => s.id !== row.id);
+      if (sources.length > 0) {
+        throw new DomainError('DEAD_LETTER_QUEUE_IN_USE', {
+          detail: `dead-letter queue of ${sources.map((s) => s.name).join(', ')}`,
+        });
+      }
       this.#sql.deleteQueue.run(row.id);
+      this.#sql.dedupForgetQueue.run(row.id);
       // Messages of a big queue are reclaimed in chunks by expireMessages, not in this transaction.
       this.#sql.dropQueue.run(row.id);
     });
@@ -241,32 +199,58 @@ class SqliteStore implements Store {
 
   sendMessages(queueName: string, messages: readonly NewMessage[], nowMs: number): Promise<string[]> {
     return this.#write((afterCommit) => {
-      const row = this.#queueRow(queueName);
-      const held = row.ready_count + row.delayed_count + row.inflight_count;
-      if (held + messages.length > row.max_msg_heap_num) throw new DomainError('QUEUE_FULL');
+      let row = this.#queueRow(queueName);
+      const windowMs = row.dedup_window_seconds * 1000;
+      const dedupOf = (m: NewMessage) => (windowMs > 0 ? m.deduplicationId : undefined);
+      // Ids already sent within the window; ids first seen in this batch map to null until stored.
+      const known = new Map<string, number | null>();
+      let fresh = 0;
+      for (const m of messages) {
+        const dedup = dedupOf(m);
+        if (dedup !== undefined) {
+          if (known.has(dedup)) continue;
+          const prior = this.#sql.dedupLookup.get(row.id, dedup, nowMs)?.msg_id;
+          known.set(dedup, prior ?? null);
+          if (prior !== undefined) continue;
+        }
+        fresh++;
+      }
+      const held = () => row.ready_count + row.delayed_count + row.inflight_count;
+      // Counters may still include messages past retention: settle before refusing.
+      if (held() + fresh > row.max_msg_heap_num) row = this.#settle(row, nowMs, afterCommit);
+      if (held() + fresh > row.max_msg_heap_num) throw new DomainError('QUEUE_FULL');
       let ready = 0;
       const ids = messages.map((m) => {
+        const dedup = dedupOf(m);
+        const existing = dedup === undefined ? undefined : known.get(dedup);
+        if (existing !== undefined && existing !== null) return existing;
         const delayed = m.delaySeconds > 0;
         if (!delayed) ready++;
-        const result = this.#sql.insertMessage.run(
-          row.id,
-          delayed ? DELAYED : READY,
-          nowMs + m.delaySeconds * 1000,
-          nowMs,
-          m.body,
+        const id = Number(
+          this.#sql.insertMessage.run(
+            row.id,
+            delayed ? DELAYED : READY,
+            nowMs + m.delaySeconds * 1000,
+            nowMs,
+            m.body,
+          ).lastInsertRowid,
         );
-        return String(result.lastInsertRowid);
+        if (dedup !== undefined) {
+          known.set(dedup, id);
+          this.#sql.dedupRecord.run(row.id, dedup, id, nowMs + windowMs);
+        }
+        this.#trace(row, id, nowMs, 'sent', '');
+        return id;
       });
-      this.#sql.addCounts.run(ready, messages.length - ready, 0, row.id);
+      this.#sql.addCounts.run(ready, fresh - ready, 0, row.id);
       if (ready > 0) afterCommit(() => this.#listeners.emit(row.name_key, ready));
-      return ids;
+      return ids.map(String);
     });
   }
 
   receiveMessages(queueName: string, request: ReceiveRequest, nowMs: number): Promise<ReceivedMessage[]> {
     return this.#write((afterCommit) => {
-      const row = this.#queueRow(queueName);
-      this.#settle(row, nowMs, afterCommit);
+      const row = this.#settle(this.#queueRow(queueName), nowMs, afterCommit);
       const rows = this.#sql.selectReady.all(row.id, request.max);
       const nextVisibleAtMs = nowMs + request.visibilityTimeoutMs;
       const received = rows.map((m): ReceivedMessage => {
@@ -274,10 +258,12 @@ class SqliteStore implements Store {
         const firstDequeuedAtMs = m.first_dequeued_at_ms === 0 ? nowMs : m.first_dequeued_at_ms;
         this.#sql.markInflight.run(nextVisibleAtMs, firstDequeuedAtMs, token, m.id);
         const msgId = String(m.id);
+        const receiptHandle = formatReceiptHandle({ msgId, token });
+        this.#trace(row, m.id, nowMs, 'received', receiptHandle);
         return {
           msgId,
           body: m.body,
-          receiptHandle: formatReceiptHandle({ msgId, token }),
+          receiptHandle,
           enqueuedAtMs: m.enqueued_at_ms,
           firstDequeuedAtMs,
           nextVisibleAtMs,
@@ -297,16 +283,144 @@ class SqliteStore implements Store {
     return this.#write(() => {
       const row = this.#queueRow(queueName);
       const cutoff = nowMs - row.msg_retention_seconds * 1000;
+      const retainAfter = nowMs - row.rewind_seconds * 1000;
       let deleted = 0;
+      let retained = 0;
       const outcomes = handles.map((h): DeleteOutcome => {
         const id = Number(h.msgId);
         if (!Number.isSafeInteger(id)) return 'invalid';
-        const { changes } = this.#sql.deleteByHandle.run(id, row.id, h.token, nowMs, cutoff);
-        deleted += changes;
-        return changes === 1 ? 'deleted' : 'invalid';
+        const m = this.#sql.deletableByHandle.get(id, row.id, h.token, nowMs, cutoff);
+        if (m === undefined) return 'invalid';
+        this.#sql.deleteById.run(id);
+        if (row.rewind_seconds > 0 && m.enqueued_at_ms > retainAfter) {
+          this.#sql.retain.run(id, row.id, m.enqueued_at_ms, m.first_dequeued_at_ms, m.dequeue_count, m.body);
+          retained++;
+        }
+        this.#trace(row, id, nowMs, 'deleted', formatHandle(h));
+        deleted++;
+        return 'deleted';
       });
       if (deleted > 0) this.#sql.addCounts.run(0, 0, -deleted, row.id);
+      if (retained > 0) this.#sql.addRetained.run(retained, row.id);
       return outcomes;
+    });
+  }
+
+  rewindQueue(queueName: string, startMs: number, nowMs: number): Promise<number> {
+    return this.#write((afterCommit) => {
+      const row = this.#settle(this.#queueRow(queueName), nowMs, afterCommit);
+      if (row.rewind_seconds === 0) throw new DomainError('REWIND_DISABLED');
+      const rows = this.#sql.retainedSince.all(row.id, startMs);
+      for (const m of rows) {
+        this.#sql.unretain.run(m.id);
+        this.#sql.reinsert.run(
+          m.id,
+          row.id,
+          nowMs,
+          m.enqueued_at_ms,
+          m.first_dequeued_at_ms,
+          m.dequeue_count,
+          m.body,
+        );
+        this.#trace(row, m.id, nowMs, 'rewound', '');
+      }
+      if (rows.length > 0) {
+        this.#sql.addRetained.run(-rows.length, row.id);
+        this.#sql.addCounts.run(rows.length, 0, 0, row.id);
+        afterCommit(() => this.#listeners.emit(row.name_key, rows.length));
+      }
+      return rows.length;
+    });
+  }
+
+  redriveMessages(
+    deadLetterQueueName: string,
+    options: { destinationQueueName?: string | undefined; max: number },
+    nowMs: number,
+  ): Promise<number> {
+    return this.#write((afterCommit) => {
+      const dlq = this.#settle(this.#queueRow(deadLetterQueueName), nowMs, afterCommit);
+      const fixed =
+        options.destinationQueueName === undefined ? undefined : this.#queueRow(options.destinationQueueName);
+      const targets = new Map<number, { row: QueueRow; ready: number; delayed: number }>();
+      const fromDlq = [0, 0, 0];
+      // Messages that cannot move (no known source, source deleted) stay and do not count against max.
+      let skipped = 0;
+      let movedSoFar = 0;
+      while (movedSoFar < options.max) {
+        const chunk = this.#sql.redriveCandidates.all(dlq.id, options.max - movedSoFar, skipped);
+        if (chunk.length === 0) break;
+        for (const m of chunk) {
+          const target =
+            fixed ?? (m.source_queue_id === null ? undefined : this.#sql.queueById.get(m.source_queue_id));
+          if (target === undefined || target.id === dlq.id) {
+            skipped++;
+            continue;
+          }
+          movedSoFar++;
+          this.#sql.redriveMessage.run(target.id, nowMs, m.id);
+          fromDlq[m.state]!++;
+          const entry = targets.get(target.id) ?? { row: target, ready: 0, delayed: 0 };
+          entry.ready++;
+          targets.set(target.id, entry);
+          this.#trace(dlq, m.id, nowMs, 'redriven', target.name);
+        }
+      }
+      let moved = 0;
+      for (const { row, ready } of targets.values()) {
+        this.#sql.addCounts.run(ready, 0, 0, row.id);
+        afterCommit(() => this.#listeners.emit(row.name_key, ready));
+        moved += ready;
+      }
+      if (moved > 0) this.#sql.addCounts.run(-fromDlq[READY]!, -fromDlq[DELAYED]!, 0, dlq.id);
+      return moved;
+    });
+  }
+
+  getMessage(queueName: string, msgId: string, nowMs: number): Promise<MessageInfo | undefined> {
+    return this.#write((afterCommit) => {
+      const row = this.#settle(this.#queueRow(queueName), nowMs, afterCommit);
+      const id = Number(msgId);
+      if (!/^\d{1,16}$/.test(msgId) || !Number.isSafeInteger(id)) return undefined;
+      const live = this.#sql.messageById.get(id, row.id);
+      if (live !== undefined) {
+        return {
+          msgId,
+          queueName: row.name,
+          state: STATE_NAMES[live.state]!,
+          enqueuedAtMs: live.enqueued_at_ms,
+          firstDequeuedAtMs: live.first_dequeued_at_ms,
+          nextVisibleAtMs: live.visible_at_ms,
+          dequeueCount: live.dequeue_count,
+          bodyBytes: Buffer.byteLength(live.body, 'utf8'),
+        };
+      }
+      const kept = this.#sql.retainedById.get(id, row.id);
+      return kept === undefined
+        ? undefined
+        : {
+            msgId,
+            queueName: row.name,
+            state: 'retained',
+            enqueuedAtMs: kept.enqueued_at_ms,
+            firstDequeuedAtMs: kept.first_dequeued_at_ms,
+            nextVisibleAtMs: 0,
+            dequeueCount: kept.dequeue_count,
+            bodyBytes: Buffer.byteLength(kept.body, 'utf8'),
+          };
+    });
+  }
+
+  getTrace(queueName: string, msgId: string): Promise<TraceEvent[]> {
+    return this.#read(() => {
+      this.#queueRow(queueName);
+      if (!/^\d{1,16}$/.test(msgId)) return [];
+      return this.#sql.traceOf.all(Number(msgId)).map((e) => ({
+        msgId: String(e.msg_id),
+        atMs: e.at_ms,
+        event: e.event as TraceEventKind,
+        detail: e.detail,
+      }));
     });
   }
 
@@ -319,6 +433,7 @@ class SqliteStore implements Store {
         inactiveMsgNum: row.inflight_count,
         delayMsgNum: row.delayed_count,
         oldestEnqueuedAtMs: oldest ?? undefined,
+        retainedMsgNum: row.retained_count,
       };
     });
   }
@@ -333,16 +448,26 @@ class SqliteStore implements Store {
     });
   }
 
-  expireMessages(nowMs: number, limit: number): Promise<number> {
-    return this.#write(() => {
+  expireMessages(nowMs: number, limit: number, trace?: TracePruning): Promise<number> {
+    return this.#write((afterCommit) => {
       let removed = 0;
       for (const row of this.#sql.allQueues.all()) {
-        if (removed >= limit) break;
-        removed += this.#expireOldest(row, nowMs, limit - removed);
+        if (removed < limit) removed += this.#expireOldest(row, nowMs, limit - removed);
+        this.#settle(row, nowMs, afterCommit, false);
+        this.#expireRetained(row, nowMs);
       }
       for (const { queue_id } of this.#sql.droppedQueues.all()) {
-        const { changes } = this.#sql.reclaim.run(queue_id, 10_000);
-        if (changes < 10_000) this.#sql.forgetDropped.run(queue_id);
+        const { changes } = this.#sql.reclaim.run(queue_id, limit);
+        const retained = this.#sql.reclaimRetained.run(queue_id, limit).changes;
+        if (changes < limit && retained < limit) this.#sql.forgetDropped.run(queue_id);
+      }
+      this.#sql.dedupExpire.run(nowMs, limit);
+      if (trace !== undefined) {
+        this.#sql.tracePruneOlder.run(trace.traceBeforeMs, limit);
+        const span = this.#sql.traceSpan.get()!;
+        const count = span.low === null || span.high === null ? 0 : span.high - span.low + 1;
+        if (count > trace.traceMaxEvents)
+          this.#sql.tracePruneOldest.run(Math.min(limit, count - trace.traceMaxEvents));
       }
       return removed;
     });
@@ -361,7 +486,7 @@ class SqliteStore implements Store {
     this.#db.close();
   }
 
-  #write<T>(operation: (afterCommit: (hook: () => void) => void) => T): Promise<T> {
+  #write<T>(operation: (afterCommit: AfterCommit) => T): Promise<T> {
     if (this.#closed)
       return Promise.reject(new DomainError('STORE_UNAVAILABLE', { detail: 'store is closed' }));
     return this.#commit.run(operation);
@@ -384,9 +509,45 @@ class SqliteStore implements Store {
     return row;
   }
 
-  /** Applies expiry, delay ends and visibility timeouts due by nowMs; returns the fresh queue row. */
-  #settle(row: QueueRow, nowMs: number, afterCommit: (hook: () => void) => void): QueueRow {
-    this.#expire(row, nowMs);
+  /** Cross-queue rules of a dead-letter policy; returns it naming the dead-letter queue as stored. */
+  #resolvePolicy(sourceKey: string, policy: DeadLetterPolicy | null): DeadLetterPolicy | null {
+    if (policy === null) return null;
+    const dlq = this.#sql.queueByKey.get(queueKey(policy.deadLetterQueue));
+    if (dlq === undefined)
+      throw new DomainError('DEAD_LETTER_QUEUE_NOT_FOUND', { detail: policy.deadLetterQueue });
+    if (dlq.dead_letter_policy !== null) {
+      throw new DomainError('DEAD_LETTER_CHAIN', { detail: `${dlq.name} has a dead-letter queue itself` });
+    }
+    if (this.#sql.sourcesOf.all(sourceKey).length > 0) {
+      throw new DomainError('DEAD_LETTER_CHAIN', {
+        detail: 'this queue is the dead-letter queue of another queue',
+      });
+    }
+    const others = this.#sql.sourcesOf.all(dlq.name_key).filter((s) => s.name_key !== sourceKey);
+    if (others.length >= DEAD_LETTER_LIMITS.maxSourcesPerDeadLetterQueue) {
+      throw new DomainError('DEAD_LETTER_SOURCES_LIMIT', {
+        detail: `${dlq.name} already serves ${others.length} queues`,
+      });
+    }
+    return { ...policy, deadLetterQueue: dlq.name };
+  }
+
+  /**
+   * Applies what is due by nowMs: expiry, delay ends, visibility timeouts (or dead-letter moves past
+   * maxReceiveCount), time-to-live dead-letter moves. Returns the fresh queue row.
+   */
+  #settle(row: QueueRow, nowMs: number, afterCommit: AfterCommit, expire = true): QueueRow {
+    // The background sweep expires in bounded chunks itself (expire = false).
+    if (expire) this.#expire(row, nowMs);
+    const policy = deadLetterPolicyOf(row);
+    const dlq = policy === null ? undefined : this.#sql.queueByKey.get(queueKey(policy.deadLetterQueue));
+    let movedOut = 0;
+    if (policy?.policy === 0 && dlq !== undefined) {
+      const over = this.#sql.dueInflightOverLimit.all(row.id, nowMs, policy.maxReceiveCount);
+      for (const { id } of over) this.#moveToDeadLetter(row, dlq, id, nowMs);
+      if (over.length > 0) this.#sql.addCounts.run(0, 0, -over.length, row.id);
+      movedOut += over.length;
+    }
     const fromDelayed = this.#sql.promote.run(row.id, DELAYED, nowMs).changes;
     const fromInflight = this.#sql.promote.run(row.id, INFLIGHT, nowMs).changes;
     const promoted = fromDelayed + fromInflight;
@@ -394,16 +555,36 @@ class SqliteStore implements Store {
       this.#sql.addCounts.run(promoted, -fromDelayed, -fromInflight, row.id);
       afterCommit(() => this.#listeners.emit(row.name_key, promoted));
     }
-    return this.#sql.queueByKey.get(row.name_key)!;
+    if (policy?.policy === 1 && dlq !== undefined) {
+      const stale = this.#sql.olderThan.all(row.id, nowMs - policy.maxTimeToLiveSeconds * 1000, 10_000);
+      const counts = [0, 0, 0];
+      for (const { id, state } of stale) {
+        this.#moveToDeadLetter(row, dlq, id, nowMs);
+        counts[state]!++;
+      }
+      if (stale.length > 0) this.#sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, 0, row.id);
+      movedOut += stale.length;
+    }
+    if (movedOut > 0 && dlq !== undefined) {
+      this.#sql.addCounts.run(movedOut, 0, 0, dlq.id);
+      afterCommit(() => this.#listeners.emit(dlq.name_key, movedOut));
+    }
+    return this.#sql.queueById.get(row.id)!;
+  }
+
+  #moveToDeadLetter(source: QueueRow, dlq: QueueRow, id: number, nowMs: number): void {
+    this.#sql.moveMessage.run(dlq.id, nowMs, source.id, id);
+    this.#trace(source, id, nowMs, 'dead-lettered', dlq.name);
   }
 
   /** Expiry bounded to `limit` messages, oldest first, for the background sweep. */
   #expireOldest(row: QueueRow, nowMs: number, limit: number): number {
     const cutoff = nowMs - row.msg_retention_seconds * 1000;
     const counts = [0, 0, 0];
-    const expired = this.#sql.oldestExpired.all(row.id, cutoff, limit);
+    const expired = this.#sql.expiredIds.all(row.id, cutoff, limit);
     for (const { id, state } of expired) {
       this.#sql.deleteById.run(id);
+      this.#trace(row, id, nowMs, 'expired', '');
       counts[state]!++;
     }
     if (expired.length > 0)
@@ -411,32 +592,39 @@ class SqliteStore implements Store {
     return expired.length;
   }
 
-  #expire(row: QueueRow, nowMs: number): number {
-    const cutoff = nowMs - row.msg_retention_seconds * 1000;
-    const counts = [0, 0, 0];
-    for (const { state, n } of this.#sql.expiredByState.all(row.id, cutoff)) counts[state] = n;
-    const total = counts[READY]! + counts[DELAYED]! + counts[INFLIGHT]!;
-    if (total > 0) {
-      this.#sql.deleteExpired.run(row.id, cutoff);
-      this.#sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
+  #expire(row: QueueRow, nowMs: number): void {
+    if (row.trace === 1) {
+      // Traced queues expire row by row so each message gets its 'expired' event.
+      while (this.#expireOldest(row, nowMs, 10_000) === 10_000);
+    } else {
+      const cutoff = nowMs - row.msg_retention_seconds * 1000;
+      const counts = [0, 0, 0];
+      for (const { state, n } of this.#sql.expiredByState.all(row.id, cutoff)) counts[state] = n;
+      if (counts[READY]! + counts[DELAYED]! + counts[INFLIGHT]! > 0) {
+        this.#sql.deleteExpired.run(row.id, cutoff);
+        this.#sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
+      }
     }
-    return total;
+    this.#expireRetained(row, nowMs);
+  }
+
+  /** Retained (rewindable) messages end at enqueue time + rewindSeconds. */
+  #expireRetained(row: QueueRow, nowMs: number): void {
+    if (row.retained_count > 0) {
+      const retainCutoff = nowMs - row.rewind_seconds * 1000;
+      const gone = this.#sql.countRetainedUntil.get(row.id, retainCutoff)!.n;
+      if (gone > 0) {
+        this.#sql.dropRetainedUntil.run(row.id, retainCutoff);
+        this.#sql.addRetained.run(-gone, row.id);
+      }
+    }
+  }
+
+  #trace(row: QueueRow, msgId: number, nowMs: number, event: TraceEventKind, detail: string): void {
+    if (row.trace === 1) this.#sql.traceInsert.run(msgId, nowMs, event, detail);
   }
 }
 
-function toQueue(row: QueueRow): Queue {
-  return {
-    queueId: row.queue_id,
-    name: row.name,
-    attributes: {
-      maxMsgHeapNum: row.max_msg_heap_num,
-      pollingWaitSeconds: row.polling_wait_seconds,
-      visibilityTimeoutSeconds: row.visibility_timeout_seconds,
-      maxMsgSizeBytes: row.max_msg_size_bytes,
-      msgRetentionSeconds: row.msg_retention_seconds,
-      rewindSeconds: row.rewind_seconds,
-    },
-    createdAtMs: row.created_at_ms,
-    modifiedAtMs: row.modified_at_ms,
-  };
+function formatHandle(handle: ReceiptHandle): string {
+  return formatReceiptHandle(handle);
 }

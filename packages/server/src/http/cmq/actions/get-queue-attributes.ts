@@ -17,9 +17,9 @@ export const getQueueAttributes: CmqAction = {
       inactiveMsgNum: stats.inactiveMsgNum,
       delayMsgNum: stats.delayMsgNum,
       // Both spellings: the docs, Python, C++ and cmq-sdk read rewindmsgNum; old Java and the TCP SDK
-      // read rewindMsgNum and fail when it is missing (cmq-api.md §2.3). Rewind retention comes later.
-      rewindmsgNum: 0,
-      rewindMsgNum: 0,
+      // read rewindMsgNum and fail when it is missing (cmq-api.md §2.3).
+      rewindmsgNum: stats.retainedMsgNum,
+      rewindMsgNum: stats.retainedMsgNum,
       minMsgTime: stats.oldestEnqueuedAtMs === undefined ? 0 : toUnixSeconds(stats.oldestEnqueuedAtMs),
     });
   },

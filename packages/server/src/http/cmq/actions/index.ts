@@ -6,10 +6,14 @@ import { createQueue } from './create-queue.js';
 import { deleteMessage } from './delete-message.js';
 import { deleteQueue } from './delete-queue.js';
 import { getQueueAttributes } from './get-queue-attributes.js';
+import { listDeadLetterSourceQueues } from './list-dead-letter-source-queues.js';
 import { listQueue } from './list-queue.js';
 import { receiveMessage } from './receive-message.js';
+import { redriveDeadLetterMessages } from './redrive-dead-letter-messages.js';
+import { rewindQueue } from './rewind-queue.js';
 import { sendMessage } from './send-message.js';
 import { setQueueAttributes } from './set-queue-attributes.js';
+import { unbindDeadLetter } from './unbind-dead-letter.js';
 
 export const ACTIONS: readonly CmqAction[] = [
   createQueue,
@@ -23,4 +27,8 @@ export const ACTIONS: readonly CmqAction[] = [
   batchReceiveMessage,
   deleteMessage,
   batchDeleteMessage,
+  rewindQueue,
+  listDeadLetterSourceQueues,
+  unbindDeadLetter,
+  redriveDeadLetterMessages,
 ];

@@ -1,0 +1,192 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { MESSAGE_STATES } from '../../domain/message.js';
+import type { MessageRow, QueueRow } from './rows.js';
+
+const { ready: READY, inflight: INFLIGHT } = MESSAGE_STATES;
+const MESSAGE_COLUMNS =
+  'id, state, visible_at_ms, body, enqueued_at_ms, first_dequeued_at_ms, dequeue_count, source_queue_id';
+
+/** Every statement of the SQLite engine, prepared once. One place for the SQL, named by what it does. */
+export function prepareStatements(db: Database) {
+  const prepare = <P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> =>
+    db.prepare<P, R>(sql);
+  return {
+    // queues
+    queueByKey: prepare<[string], QueueRow>('SELECT * FROM queues WHERE name_key = ?'),
+    queueById: prepare<[number], QueueRow>('SELECT * FROM queues WHERE id = ?'),
+    countQueues: prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM queues'),
+    insertQueue: prepare(
+      `INSERT INTO queues (name, name_key, queue_id, max_msg_heap_num, polling_wait_seconds, visibility_timeout_seconds,
+         max_msg_size_bytes, msg_retention_seconds, rewind_seconds, dead_letter_policy, dead_letter_queue_key,
+         dedup_window_seconds, trace, created_at_ms, modified_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    updateQueue: prepare(
+      `UPDATE queues SET max_msg_heap_num = ?, polling_wait_seconds = ?, visibility_timeout_seconds = ?,
+         max_msg_size_bytes = ?, msg_retention_seconds = ?, rewind_seconds = ?, dead_letter_policy = ?,
+         dead_letter_queue_key = ?, dedup_window_seconds = ?, trace = ?, modified_at_ms = ? WHERE id = ?`,
+    ),
+    deleteQueue: prepare<[number]>('DELETE FROM queues WHERE id = ?'),
+    dropQueue: prepare<[number]>('INSERT INTO dropped_queues (queue_id) VALUES (?)'),
+    listQueues: prepare<[string, number, number], QueueRow>(
+      `SELECT * FROM queues WHERE name_key LIKE ? ESCAPE '\\' ORDER BY name_key LIMIT ? OFFSET ?`,
+    ),
+    countMatching: prepare<[string], { n: number }>(
+      `SELECT COUNT(*) AS n FROM queues WHERE name_key LIKE ? ESCAPE '\\'`,
+    ),
+    sourcesOf: prepare<[string], QueueRow>(
+      'SELECT * FROM queues WHERE dead_letter_queue_key = ? ORDER BY name_key',
+    ),
+    allQueues: prepare<[], QueueRow>('SELECT * FROM queues'),
+    addCounts: prepare<[number, number, number, number]>(
+      `UPDATE queues SET ready_count = ready_count + ?, delayed_count = delayed_count + ?,
+         inflight_count = inflight_count + ? WHERE id = ?`,
+    ),
+    addRetained: prepare<[number, number]>(
+      'UPDATE queues SET retained_count = retained_count + ? WHERE id = ?',
+    ),
+
+    // messages
+    insertMessage: prepare<[number, number, number, number, string]>(
+      'INSERT INTO messages (queue_id, state, visible_at_ms, enqueued_at_ms, body) VALUES (?, ?, ?, ?, ?)',
+    ),
+    messageById: prepare<[number, number], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? AND queue_id = ?`,
+    ),
+    promote: prepare<[number, number, number]>(
+      `UPDATE messages SET state = ${READY} WHERE queue_id = ? AND state = ? AND visible_at_ms <= ?`,
+    ),
+    dueInflightOverLimit: prepare<[number, number, number], { id: number }>(
+      `SELECT id FROM messages WHERE queue_id = ? AND state = ${INFLIGHT} AND visible_at_ms <= ? AND dequeue_count >= ?`,
+    ),
+    /** Candidates for a time-to-live move, oldest first; in-flight rows are skipped by the caller's filter. */
+    olderThan: prepare<[number, number, number], { id: number; state: number }>(
+      `SELECT id, state FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ? AND state != ${INFLIGHT}
+       ORDER BY enqueued_at_ms LIMIT ?`,
+    ),
+    moveMessage: prepare<[number, number, number | null, number]>(
+      `UPDATE messages SET queue_id = ?, state = ${READY}, visible_at_ms = ?, source_queue_id = ? WHERE id = ?`,
+    ),
+    redriveMessage: prepare<[number, number, number]>(
+      `UPDATE messages SET queue_id = ?, state = ${READY}, visible_at_ms = ?, source_queue_id = NULL,
+         dequeue_count = 0, first_dequeued_at_ms = 0 WHERE id = ?`,
+    ),
+    redriveCandidates: prepare<
+      [number, number, number],
+      { id: number; state: number; source_queue_id: number | null }
+    >(
+      `SELECT id, state, source_queue_id FROM messages WHERE queue_id = ? AND state != ${INFLIGHT}
+       ORDER BY enqueued_at_ms, id LIMIT ? OFFSET ?`,
+    ),
+    expiredByState: prepare<[number, number], { state: number; n: number }>(
+      'SELECT state, COUNT(*) AS n FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ? GROUP BY state',
+    ),
+    expiredIds: prepare<[number, number, number], { id: number; state: number }>(
+      'SELECT id, state FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ? ORDER BY enqueued_at_ms LIMIT ?',
+    ),
+    deleteExpired: prepare<[number, number]>(
+      'DELETE FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ?',
+    ),
+    deleteById: prepare<[number]>('DELETE FROM messages WHERE id = ?'),
+    selectReady: prepare<[number, number], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE queue_id = ? AND state = ${READY} ORDER BY visible_at_ms, id LIMIT ?`,
+    ),
+    markInflight: prepare<[number, number, number, number]>(
+      `UPDATE messages SET state = ${INFLIGHT}, visible_at_ms = ?, dequeue_count = dequeue_count + 1,
+         first_dequeued_at_ms = ?, receipt_token = ? WHERE id = ?`,
+    ),
+    deletableByHandle: prepare<[number, number, number, number, number], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? AND queue_id = ? AND state = ${INFLIGHT}
+         AND receipt_token = ? AND visible_at_ms > ? AND enqueued_at_ms > ?`,
+    ),
+    oldest: prepare<[number], { t: number | null }>(
+      'SELECT MIN(enqueued_at_ms) AS t FROM messages WHERE queue_id = ?',
+    ),
+    nextVisible: prepare<[number, number, number], { t: number | null }>(
+      'SELECT MIN(visible_at_ms) AS t FROM messages WHERE queue_id = ? AND state = ? AND visible_at_ms > ?',
+    ),
+    droppedQueues: prepare<[], { queue_id: number }>('SELECT queue_id FROM dropped_queues LIMIT 16'),
+    reclaim: prepare<[number, number]>(
+      'DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? LIMIT ?)',
+    ),
+    reclaimRetained: prepare<[number, number]>(
+      'DELETE FROM retained_messages WHERE id IN (SELECT id FROM retained_messages WHERE queue_id = ? LIMIT ?)',
+    ),
+    forgetDropped: prepare<[number]>('DELETE FROM dropped_queues WHERE queue_id = ?'),
+
+    // rewind
+    retain: prepare<[number, number, number, number, number, string]>(
+      `INSERT INTO retained_messages (id, queue_id, enqueued_at_ms, first_dequeued_at_ms, dequeue_count, body)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    retainedById: prepare<
+      [number, number],
+      {
+        id: number;
+        enqueued_at_ms: number;
+        first_dequeued_at_ms: number;
+        dequeue_count: number;
+        body: string;
+      }
+    >(
+      'SELECT id, enqueued_at_ms, first_dequeued_at_ms, dequeue_count, body FROM retained_messages WHERE id = ? AND queue_id = ?',
+    ),
+    countRetainedUntil: prepare<[number, number], { n: number }>(
+      'SELECT COUNT(*) AS n FROM retained_messages WHERE queue_id = ? AND enqueued_at_ms <= ?',
+    ),
+    dropRetainedUntil: prepare<[number, number]>(
+      'DELETE FROM retained_messages WHERE queue_id = ? AND enqueued_at_ms <= ?',
+    ),
+    retainedSince: prepare<
+      [number, number],
+      {
+        id: number;
+        enqueued_at_ms: number;
+        first_dequeued_at_ms: number;
+        dequeue_count: number;
+        body: string;
+      }
+    >(
+      `SELECT id, enqueued_at_ms, first_dequeued_at_ms, dequeue_count, body FROM retained_messages
+       WHERE queue_id = ? AND enqueued_at_ms >= ? ORDER BY enqueued_at_ms, id`,
+    ),
+    unretain: prepare<[number]>('DELETE FROM retained_messages WHERE id = ?'),
+    reinsert: prepare<[number, number, number, number, number, number, string]>(
+      `INSERT INTO messages (id, queue_id, state, visible_at_ms, enqueued_at_ms, first_dequeued_at_ms, dequeue_count, body)
+       VALUES (?, ?, ${READY}, ?, ?, ?, ?, ?)`,
+    ),
+
+    // deduplication
+    dedupLookup: prepare<[number, string, number], { msg_id: number }>(
+      'SELECT msg_id FROM dedup_ids WHERE queue_id = ? AND dedup_id = ? AND expires_at_ms > ?',
+    ),
+    dedupRecord: prepare<[number, string, number, number]>(
+      'INSERT OR REPLACE INTO dedup_ids (queue_id, dedup_id, msg_id, expires_at_ms) VALUES (?, ?, ?, ?)',
+    ),
+    dedupExpire: prepare<[number, number]>(
+      `DELETE FROM dedup_ids WHERE (queue_id, dedup_id) IN
+         (SELECT queue_id, dedup_id FROM dedup_ids WHERE expires_at_ms <= ? LIMIT ?)`,
+    ),
+    dedupForgetQueue: prepare<[number]>('DELETE FROM dedup_ids WHERE queue_id = ?'),
+
+    // trace
+    traceInsert: prepare<[number, number, string, string]>(
+      'INSERT INTO trace_events (msg_id, at_ms, event, detail) VALUES (?, ?, ?, ?)',
+    ),
+    traceOf: prepare<[number], { msg_id: number; at_ms: number; event: string; detail: string }>(
+      'SELECT msg_id, at_ms, event, detail FROM trace_events WHERE msg_id = ? ORDER BY at_ms, seq',
+    ),
+    tracePruneOlder: prepare<[number, number]>(
+      'DELETE FROM trace_events WHERE seq IN (SELECT seq FROM trace_events WHERE at_ms < ? LIMIT ?)',
+    ),
+    /** Sequence numbers only grow and pruning takes the oldest, so high - low + 1 bounds the count. */
+    traceSpan: prepare<[], { low: number | null; high: number | null }>(
+      'SELECT MIN(seq) AS low, MAX(seq) AS high FROM trace_events',
+    ),
+    tracePruneOldest: prepare<[number]>(
+      'DELETE FROM trace_events WHERE seq IN (SELECT seq FROM trace_events ORDER BY seq LIMIT ?)',
+    ),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
