@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_QUEUE_ATTRIBUTES } from '../packages/server/src/domain/queue.js';
 import { parseReceiptHandle } from '../packages/server/src/domain/receipt-handle.js';
-import { openSqliteStore } from '../packages/server/src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../packages/server/src/store/sqlite/open-sqlite-store.js';
 import type { Store } from '../packages/server/src/store/store.js';
 
 const { values } = parseArgs({

@@ -18,4 +18,21 @@ export const QUEUE_ACTIONS = [
   'RedriveDeadLetterMessages',
 ] as const;
 
-export type ActionName = (typeof QUEUE_ACTIONS)[number];
+/** Topic and subscription actions (cmq-api.md §3). */
+export const TOPIC_ACTIONS = [
+  'CreateTopic',
+  'SetTopicAttributes',
+  'ListTopic',
+  'GetTopicAttributes',
+  'DeleteTopic',
+  'PublishMessage',
+  'BatchPublishMessage',
+  'Subscribe',
+  'Unsubscribe',
+  'ListSubscriptionByTopic',
+  'SetSubscriptionAttributes',
+  'GetSubscriptionAttributes',
+  'ClearSubscriptionFilterTags',
+] as const;
+
+export type ActionName = (typeof QUEUE_ACTIONS)[number] | (typeof TOPIC_ACTIONS)[number];

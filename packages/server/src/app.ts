@@ -10,11 +10,19 @@ import { createLogger, type Logger } from './log.js';
 import { Maintenance } from './service/maintenance.js';
 import { QueueService } from './service/queue-service.js';
 import { createMemoryStore } from './store/memory/memory-store.js';
-import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import { openSqliteStore } from './store/sqlite/open-sqlite-store.js';
 import type { Store } from './store/store.js';
+import type { TopicStore } from './store/topic-store.js';
+import { createGuardedLookup, resolveAllowedTarget } from './delivery/endpoint-policy.js';
+import { PushDispatcher } from './delivery/push-dispatcher.js';
+import { DomainError } from './domain/errors.js';
+import { TopicService } from './service/topic-service.js';
+import { OWNER_UIN } from './domain/topic-defaults.js';
 
 export interface App {
   readonly queues: QueueService;
+  readonly topics: TopicService;
+  readonly dispatcher: PushDispatcher;
   /** The root credential; undefined when signature verification is off (--no-auth). */
   readonly credential: ResolvedCredential | undefined;
   /** Starts listening; resolves with the bound address. */
@@ -32,7 +40,7 @@ export interface AppDependencies {
 export function createApp(config: Config, dependencies: AppDependencies = {}): App {
   const clock = dependencies.clock ?? systemClock;
   const log = dependencies.log ?? createLogger(config.logLevel);
-  const store: Store =
+  const store: Store & TopicStore =
     config.engine === 'memory' ? createMemoryStore() : openSqliteStore({ dataDir: config.dataDir });
   const credential = !config.auth
     ? undefined
@@ -57,7 +65,38 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
       })
     : undefined;
   const admin = new AdminApi(queues, credential?.credential, log);
-  const http = new CmqHttpServer(new CmqDispatcher({ queues }, verifier, log), admin, clock, log, {
+  const targetPolicy = { allowPrivateTargets: config.allowPrivatePushTargets };
+  const topics = new TopicService(
+    store,
+    clock,
+    {
+      maxTopics: config.maxTopics,
+      maxSubscriptionsPerTopic: config.maxSubscriptionsPerTopic,
+      batchTotalBytes: LIMITS.batchTotalBytes,
+    },
+    async (url) => {
+      if (config.allowPrivatePushTargets) return;
+      const check = await resolveAllowedTarget(url, targetPolicy);
+      if (!check.ok) {
+        throw new DomainError('ENDPOINT_NOT_ALLOWED', {
+          detail:
+            check.reason === 'private-address'
+              ? `${url.hostname} resolves to the private address ${check.address}`
+              : `${url.hostname} does not resolve`,
+        });
+      }
+    },
+  );
+  const dispatcher = new PushDispatcher(store, clock, log, {
+    pushTimeoutMs: config.pushTimeoutMs,
+    backstopMs: config.longPollBackstopMs,
+    topicOwner: String(OWNER_UIN),
+    lookup: config.allowPrivatePushTargets ? undefined : createGuardedLookup(targetPolicy),
+    random: Math.random,
+    refreshMs: 5000,
+  });
+  topics.onSubscriptionsChanged(() => void dispatcher.refresh());
+  const http = new CmqHttpServer(new CmqDispatcher({ queues, topics }, verifier, log), admin, clock, log, {
     maxRequestBytes: config.maxRequestBytes,
     maxParams: config.maxParams,
   });
@@ -71,8 +110,11 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
 
   return {
     queues,
+    topics,
+    dispatcher,
     credential,
     async start() {
+      await dispatcher.start();
       const address = await http.listen(config.port, config.host);
       return { host: address.address, port: address.port };
     },
@@ -80,6 +122,7 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
       closing ??= (async () => {
         queues.stopWaiting();
         await http.close(config.shutdownTimeoutMs);
+        await dispatcher.close();
         await maintenance.close();
         await store.close();
       })();

@@ -774,6 +774,29 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
     });
 
     describe('deduplication', () => {
+      it('applies a changed window to ids already recorded', async () => {
+        await store.updateQueue('Orders', { deduplicationWindowSeconds: 300 }, T0);
+        const [first] = await store.sendMessages(
+          'Orders',
+          [{ body: 'a', delaySeconds: 0, deduplicationId: 'k' }],
+          T0,
+        );
+        await store.updateQueue('Orders', { deduplicationWindowSeconds: 100 }, T0 + 1);
+        const [later] = await store.sendMessages(
+          'Orders',
+          [{ body: 'a', delaySeconds: 0, deduplicationId: 'k' }],
+          T0 + 150_000,
+        );
+        expect(later).not.toBe(first);
+        await store.updateQueue('Orders', { deduplicationWindowSeconds: 900 }, T0 + 150_001);
+        const [again] = await store.sendMessages(
+          'Orders',
+          [{ body: 'a', delaySeconds: 0, deduplicationId: 'k' }],
+          T0 + 550_000,
+        );
+        expect(again).toBe(later);
+      });
+
       it('stores a resend within the window once and returns the first id', async () => {
         const [first] = await sendWithIds('Orders', [['first', 'k1']], T0);
         const [again] = await sendWithIds('Orders', [['again', 'k1']], T0 + 299_999);

@@ -1,8 +1,10 @@
 import type { ActionName, Params, WireErrorName } from '@opencmq/protocol';
 import type { QueueService } from '../../service/queue-service.js';
+import type { TopicService } from '../../service/topic-service.js';
 
 export interface ActionContext {
   readonly queues: QueueService;
+  readonly topics: TopicService;
 }
 
 /**

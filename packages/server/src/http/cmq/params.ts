@@ -15,7 +15,7 @@ export function requireString(params: Params, name: string): string {
 export function readName(
   params: Params,
   name: string,
-  formatError: 'QUEUE_NAME_FORMAT' = 'QUEUE_NAME_FORMAT',
+  formatError: 'QUEUE_NAME_FORMAT' | 'TOPIC_NAME_FORMAT' = 'QUEUE_NAME_FORMAT',
 ): string {
   const value = requireString(params, name);
   if (!LIMITS.namePattern.test(value)) {

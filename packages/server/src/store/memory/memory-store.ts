@@ -5,6 +5,7 @@ import type { NewMessage, QueueStats, ReceivedMessage } from '../../domain/messa
 import { mergeAttributes, queueKey, type Queue, type QueueAttributes } from '../../domain/queue.js';
 import { formatReceiptHandle, RECEIPT_TOKEN_LIMIT, type ReceiptHandle } from '../../domain/receipt-handle.js';
 import type { MessageInfo, TraceEvent, TraceEventKind } from '../../domain/trace.js';
+import type { TopicStore } from '../topic-store.js';
 import { createQueueId } from '../queue-id.js';
 import { ReadyListeners } from '../ready-listeners.js';
 import type {
@@ -23,6 +24,7 @@ import {
   type QueueState,
   type StoredMessage,
 } from './queue-state.js';
+import { MemoryTopics, type EnqueueOutcome } from './memory-topics.js';
 import { TraceLog } from './trace-log.js';
 
 /**
@@ -34,11 +36,17 @@ import { TraceLog } from './trace-log.js';
  * - `ttlPending`: a heap by enqueue time while the queue has a maxTimeToLive dead-letter policy;
  * - `retained`: deleted messages kept for rewind; `dedup`: deduplication records.
  * Heap entries whose message left or changed are skipped (lazy removal). Every operation costs O(log n) in
- * the queue's size, or O(k log n) for k messages it changes.
+ * the queue's size, or O(k log n) for k messages it changes. Topics live in memory-topics.ts; a publish to a
+ * queue subscription enters the queue through #enqueueFromTopic, in the same step as the rest of the publish.
  */
-export function createMemoryStore(): Store {
+export function createMemoryStore(): MemoryEngine {
   return new MemoryStore();
 }
+
+/** The memory engine serves both ports, like every engine. */
+export type MemoryEngine = Store & TopicStore;
+
+type TopicArgs<K extends keyof TopicStore> = Parameters<TopicStore[K]>;
 
 /** How many rows one expireMessages call may still remove, per kind. */
 interface Budget {
@@ -48,8 +56,11 @@ interface Budget {
 
 const unlimited = (): Budget => ({ messages: Infinity, retained: Infinity });
 
-class MemoryStore implements Store {
+class MemoryStore implements Store, TopicStore {
   readonly #queues = new Map<string, QueueState>();
+  readonly #topics = new MemoryTopics((queueName, body, nowMs) =>
+    this.#enqueueFromTopic(queueName, body, nowMs),
+  );
   /** Dead-letter queue key -> keys of the queues whose policy names it. */
   readonly #deadLetterSources = new Map<string, Set<string>>();
   readonly #trace = new TraceLog();
@@ -429,9 +440,78 @@ class MemoryStore implements Store {
     return this.#listeners.add(listener);
   }
 
+  createTopic(...args: TopicArgs<'createTopic'>) {
+    return this.#run(() => this.#topics.createTopic(...args));
+  }
+
+  getTopic(...args: TopicArgs<'getTopic'>) {
+    return this.#run(() => this.#topics.getTopic(...args));
+  }
+
+  listTopics(...args: TopicArgs<'listTopics'>) {
+    return this.#run(() => this.#topics.listTopics(...args));
+  }
+
+  updateTopic(...args: TopicArgs<'updateTopic'>) {
+    return this.#run(() => this.#topics.updateTopic(...args));
+  }
+
+  deleteTopic(...args: TopicArgs<'deleteTopic'>) {
+    return this.#run(() => this.#topics.deleteTopic(...args));
+  }
+
+  subscribe(...args: TopicArgs<'subscribe'>) {
+    return this.#run(() => this.#topics.subscribe(...args));
+  }
+
+  unsubscribe(...args: TopicArgs<'unsubscribe'>) {
+    return this.#run(() => this.#topics.unsubscribe(...args));
+  }
+
+  getSubscription(...args: TopicArgs<'getSubscription'>) {
+    return this.#run(() => this.#topics.getSubscription(...args));
+  }
+
+  listSubscriptions(...args: TopicArgs<'listSubscriptions'>) {
+    return this.#run(() => this.#topics.listSubscriptions(...args));
+  }
+
+  updateSubscription(...args: TopicArgs<'updateSubscription'>) {
+    return this.#run(() => this.#topics.updateSubscription(...args));
+  }
+
+  listPushSubscriptions() {
+    return this.#run(() => this.#topics.listPushSubscriptions());
+  }
+
+  publishMessages(...args: TopicArgs<'publishMessages'>) {
+    return this.#run(() => this.#topics.publishMessages(...args));
+  }
+
+  leaseDeliveries(...args: TopicArgs<'leaseDeliveries'>) {
+    return this.#run(() => this.#topics.leaseDeliveries(...args));
+  }
+
+  completeDelivery(...args: TopicArgs<'completeDelivery'>) {
+    return this.#run(() => this.#topics.completeDelivery(...args));
+  }
+
+  failDelivery(...args: TopicArgs<'failDelivery'>) {
+    return this.#run(() => this.#topics.failDelivery(...args));
+  }
+
+  nextDeliveryAtMs(...args: TopicArgs<'nextDeliveryAtMs'>) {
+    return this.#run(() => this.#topics.nextDeliveryAtMs(...args));
+  }
+
+  onDeliveriesReady(listener: (subscriptionId: string) => void): () => void {
+    return this.#topics.onDeliveriesReady(listener);
+  }
+
   close(): Promise<void> {
     this.#closed = true;
     this.#listeners.clear();
+    this.#topics.clearListeners();
     return Promise.resolve();
   }
 
@@ -500,6 +580,36 @@ class MemoryStore implements Store {
     if (message.source === undefined) return undefined;
     const queue = this.#queues.get(message.source.key);
     return queue?.meta.queueId === message.source.queueId ? queue : undefined;
+  }
+
+  /**
+   * A topic message for a queue subscription: the raw body becomes a ready message of the queue (its own
+   * msgId). Part of a publish that has already been accepted, so a missing or full queue is reported for the
+   * subscription's droppedCount instead of thrown. Like sendMessages, it does not settle the queue first.
+   */
+  #enqueueFromTopic(queueName: string, body: string, nowMs: number): EnqueueOutcome {
+    const queue = this.#queues.get(queueKey(queueName));
+    if (queue === undefined) return 'missing';
+    const held = queue.counts.ready + queue.counts.delayed + queue.counts.inflight;
+    if (held >= queue.meta.attributes.maxMsgHeapNum) return 'full';
+    const enqueuedAtMs = Math.max(nowMs, queue.lastEnqueuedAtMs);
+    queue.lastEnqueuedAtMs = enqueuedAtMs;
+    const message: StoredMessage = {
+      id: this.#nextMessageId++,
+      body,
+      enqueuedAtMs,
+      source: undefined,
+      state: 'ready',
+      visibleAtMs: enqueuedAtMs,
+      firstDequeuedAtMs: 0,
+      dequeueCount: 0,
+      token: 0,
+      version: 0,
+    };
+    this.#admit(queue, message);
+    this.#record(queue, message.id, nowMs, 'sent', '');
+    this.#listeners.emit(queue.key, 1);
+    return 'stored';
   }
 
   /** Puts a message (new object) into a queue's live set and its indexes. */

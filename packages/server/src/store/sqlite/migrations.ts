@@ -78,4 +78,67 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX trace_by_message ON trace_events (msg_id);
   CREATE INDEX trace_by_time ON trace_events (at_ms);
   `,
+  `
+  -- Topics and subscriptions (store/topic-store.ts).
+  CREATE TABLE topics (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL UNIQUE,
+    topic_id TEXT NOT NULL UNIQUE,
+    max_msg_size_bytes INTEGER NOT NULL,
+    msg_retention_seconds INTEGER NOT NULL,
+    filter_type INTEGER NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    modified_at_ms INTEGER NOT NULL,
+    -- published messages with at least one pending push delivery
+    pending_messages INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE subscriptions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    subscription_id TEXT NOT NULL UNIQUE,
+    protocol TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    notify_strategy TEXT NOT NULL,
+    notify_content_format TEXT NOT NULL,
+    filter_tags TEXT NOT NULL,
+    binding_keys TEXT NOT NULL,
+    max_in_flight INTEGER NOT NULL,
+    rate_limit_per_second INTEGER NOT NULL,
+    signing_secret TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    modified_at_ms INTEGER NOT NULL,
+    routed_count INTEGER NOT NULL DEFAULT 0,
+    pending_count INTEGER NOT NULL DEFAULT 0,
+    delivered_count INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    dropped_count INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (topic_id, name_key)
+  );
+  -- bodies of published messages waiting for push deliveries; pending = deliveries left
+  CREATE TABLE topic_messages (
+    id INTEGER PRIMARY KEY,
+    topic_id INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    published_at_ms INTEGER NOT NULL,
+    pending INTEGER NOT NULL
+  );
+  -- one row per (message, http subscription); a lease moves next_attempt_at_ms to the lease's end
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    subscription_id INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX deliveries_due ON deliveries (subscription_id, next_attempt_at_ms);
+  CREATE INDEX deliveries_expiry ON deliveries (subscription_id, expires_at_ms);
+  -- message ids of publishes (also those that only reached queues)
+  CREATE TABLE topic_message_seq (n INTEGER NOT NULL);
+  INSERT INTO topic_message_seq (n) VALUES (0);
+  `,
 ];

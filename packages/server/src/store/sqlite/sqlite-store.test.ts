@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseReceiptHandle } from '../../domain/receipt-handle.js';
 import { runStoreConformance } from '../conformance.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore } from './open-sqlite-store.js';
 
 const dirs: string[] = [];
 const freshDir = () => {

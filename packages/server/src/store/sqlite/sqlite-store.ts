@@ -1,7 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { DEAD_LETTER_LIMITS, type DeadLetterPolicy } from '../../domain/dead-letter-policy.js';
 import { DomainError } from '../../domain/errors.js';
 import {
@@ -24,16 +22,8 @@ import type {
   TracePruning,
 } from '../store.js';
 import { GroupCommit } from './group-commit.js';
-import { MIGRATIONS } from './migrations.js';
 import { deadLetterPolicyOf, toQueue, type QueueRow } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
-
-export interface SqliteStoreOptions {
-  /** Directory holding `opencmq.db` and its WAL. Created if missing. */
-  readonly dataDir: string;
-  /** Operations per group-commit transaction at most. */
-  readonly maxBatch?: number;
-}
 
 const { ready: READY, delayed: DELAYED, inflight: INFLIGHT } = MESSAGE_STATES;
 const STATE_NAMES: Record<number, MessageLocation> = {
@@ -41,7 +31,7 @@ const STATE_NAMES: Record<number, MessageLocation> = {
   [DELAYED]: 'delayed',
   [INFLIGHT]: 'inflight',
 };
-type AfterCommit = (hook: () => void) => void;
+export type AfterCommit = (hook: () => void) => void;
 
 /**
  * The embedded engine: one SQLite file in WAL mode with synchronous=FULL, so a commit is on disk before
@@ -51,61 +41,28 @@ type AfterCommit = (hook: () => void) => void;
  * operation scans the queue: the cost is O(log n) per message touched. Deleted messages of a queue with
  * rewind on move to retained_messages, so neither receives nor minMsgTime ever walk over them.
  */
-export function openSqliteStore(options: SqliteStoreOptions): Store {
-  mkdirSync(options.dataDir, { recursive: true });
-  let db: Database;
-  try {
-    // A short busy timeout: the only other holder can be a second server, which must fail fast.
-    db = new BetterSqlite3(join(options.dataDir, 'opencmq.db'), { timeout: 250 });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    // 64 MiB of page cache (SQLite's default is 2 MiB): keeps the upper levels of the message indexes
-    // of multi-million-message queues in memory.
-    db.pragma('cache_size = -65536');
-    // One server process owns the file: a second one fails at start instead of corrupting state.
-    db.pragma('locking_mode = EXCLUSIVE');
-    migrate(db);
-  } catch (error) {
-    throw new DomainError('STORE_UNAVAILABLE', {
-      detail: `cannot open the SQLite database in ${options.dataDir}: ${(error as Error).message}`,
-      cause: error,
-    });
-  }
-  return new SqliteStore(db, options.maxBatch);
-}
 
-function migrate(db: Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
-}
-
-class SqliteStore implements Store {
-  readonly #db: Database;
-  readonly #commit: GroupCommit;
-  readonly #listeners = new ReadyListeners();
-  readonly #sql: Statements;
+export class SqliteStore implements Store {
+  protected readonly db: Database;
+  protected readonly commit: GroupCommit;
+  protected readonly listeners = new ReadyListeners();
+  protected readonly sql: Statements;
   #closed = false;
 
   constructor(db: Database, maxBatch: number | undefined) {
-    this.#db = db;
-    this.#commit = new GroupCommit(db, maxBatch);
-    this.#sql = prepareStatements(db);
+    this.db = db;
+    this.commit = new GroupCommit(db, maxBatch);
+    this.sql = prepareStatements(db);
   }
 
   createQueue(input: CreateQueueInput): Promise<Queue> {
-    return this.#write(() => {
+    return this.write(() => {
       const key = queueKey(input.name);
-      if (this.#sql.queueByKey.get(key))
-        throw new DomainError('QUEUE_ALREADY_EXISTS', { detail: input.name });
-      if (this.#sql.countQueues.get()!.n >= input.maxQueues) throw new DomainError('QUEUE_LIMIT_REACHED');
+      if (this.sql.queueByKey.get(key)) throw new DomainError('QUEUE_ALREADY_EXISTS', { detail: input.name });
+      if (this.sql.countQueues.get()!.n >= input.maxQueues) throw new DomainError('QUEUE_LIMIT_REACHED');
       const a = input.attributes;
       const policy = this.#resolvePolicy(key, a.deadLetterPolicy);
-      this.#sql.insertQueue.run(
+      this.sql.insertQueue.run(
         input.name,
         key,
         createQueueId(),
@@ -122,43 +79,43 @@ class SqliteStore implements Store {
         input.nowMs,
         input.nowMs,
       );
-      return toQueue(this.#sql.queueByKey.get(key)!);
+      return toQueue(this.sql.queueByKey.get(key)!);
     });
   }
 
   getQueue(name: string): Promise<Queue | undefined> {
-    return this.#read(() => {
-      const row = this.#sql.queueByKey.get(queueKey(name));
+    return this.read(() => {
+      const row = this.sql.queueByKey.get(queueKey(name));
       return row && toQueue(row);
     });
   }
 
   listQueues(query: ListQuery): Promise<{ total: number; queues: Queue[] }> {
-    return this.#read(() => {
+    return this.read(() => {
       const pattern = `%${(query.searchWord ?? '').toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       return {
-        total: this.#sql.countMatching.get(pattern)!.n,
-        queues: this.#sql.listQueues.all(pattern, query.limit, query.offset).map(toQueue),
+        total: this.sql.countMatching.get(pattern)!.n,
+        queues: this.sql.listQueues.all(pattern, query.limit, query.offset).map(toQueue),
       };
     });
   }
 
   listDeadLetterSources(deadLetterQueueName: string): Promise<Queue[]> {
-    return this.#read(() => {
-      const row = this.#queueRow(deadLetterQueueName);
-      return this.#sql.sourcesOf.all(row.name_key).map(toQueue);
+    return this.read(() => {
+      const row = this.queueRow(deadLetterQueueName);
+      return this.sql.sourcesOf.all(row.name_key).map(toQueue);
     });
   }
 
   updateQueue(name: string, patch: Partial<QueueAttributes>, nowMs: number): Promise<Queue> {
-    return this.#write(() => {
-      const row = this.#queueRow(name);
+    return this.write(() => {
+      const row = this.queueRow(name);
       const a = mergeAttributes(row.name, toQueue(row).attributes, patch);
       const policy =
         patch.deadLetterPolicy === undefined
           ? a.deadLetterPolicy
           : this.#resolvePolicy(row.name_key, a.deadLetterPolicy);
-      this.#sql.updateQueue.run(
+      this.sql.updateQueue.run(
         a.maxMsgHeapNum,
         a.pollingWaitSeconds,
         a.visibilityTimeoutSeconds,
@@ -172,34 +129,37 @@ class SqliteStore implements Store {
         nowMs,
         row.id,
       );
+      if (a.deduplicationWindowSeconds !== row.dedup_window_seconds) {
+        this.sql.dedupShift.run((a.deduplicationWindowSeconds - row.dedup_window_seconds) * 1000, row.id);
+      }
       if (a.rewindSeconds === 0 && row.retained_count > 0) {
         // Turning rewind off drops the rewindable messages at once (cmq-api.md §2.6).
-        this.#sql.dropRetainedUntil.run(row.id, Number.MAX_SAFE_INTEGER);
-        this.#sql.addRetained.run(-row.retained_count, row.id);
+        this.sql.dropRetainedUntil.run(row.id, Number.MAX_SAFE_INTEGER);
+        this.sql.addRetained.run(-row.retained_count, row.id);
       }
-      return toQueue(this.#sql.queueById.get(row.id)!);
+      return toQueue(this.sql.queueById.get(row.id)!);
     });
   }
 
   deleteQueue(name: string): Promise<void> {
-    return this.#write(() => {
-      const row = this.#queueRow(name);
-      const sources = this.#sql.sourcesOf.all(row.name_key).filter((s) => s.id !== row.id);
+    return this.write(() => {
+      const row = this.queueRow(name);
+      const sources = this.sql.sourcesOf.all(row.name_key).filter((s) => s.id !== row.id);
       if (sources.length > 0) {
         throw new DomainError('DEAD_LETTER_QUEUE_IN_USE', {
           detail: `dead-letter queue of ${sources.map((s) => s.name).join(', ')}`,
         });
       }
-      this.#sql.deleteQueue.run(row.id);
-      this.#sql.dedupForgetQueue.run(row.id);
+      this.sql.deleteQueue.run(row.id);
+      this.sql.dedupForgetQueue.run(row.id);
       // Messages of a big queue are reclaimed in chunks by expireMessages, not in this transaction.
-      this.#sql.dropQueue.run(row.id);
+      this.sql.dropQueue.run(row.id);
     });
   }
 
   sendMessages(queueName: string, messages: readonly NewMessage[], nowMs: number): Promise<string[]> {
-    return this.#write((afterCommit) => {
-      let row = this.#queueRow(queueName);
+    return this.write((afterCommit) => {
+      let row = this.queueRow(queueName);
       const windowMs = row.dedup_window_seconds * 1000;
       const dedupOf = (m: NewMessage) => (windowMs > 0 ? m.deduplicationId : undefined);
       // Ids already sent within the window; ids first seen in this batch map to null until stored.
@@ -209,7 +169,7 @@ class SqliteStore implements Store {
         const dedup = dedupOf(m);
         if (dedup !== undefined) {
           if (known.has(dedup)) continue;
-          const prior = this.#sql.dedupLookup.get(row.id, dedup, nowMs)?.msg_id;
+          const prior = this.sql.dedupLookup.get(row.id, dedup, nowMs)?.msg_id;
           known.set(dedup, prior ?? null);
           if (prior !== undefined) continue;
         }
@@ -217,7 +177,7 @@ class SqliteStore implements Store {
       }
       const held = () => row.ready_count + row.delayed_count + row.inflight_count;
       // Counters may still include messages past retention: settle before refusing.
-      if (held() + fresh > row.max_msg_heap_num) row = this.#settle(row, nowMs, afterCommit);
+      if (held() + fresh > row.max_msg_heap_num) row = this.settle(row, nowMs, afterCommit);
       if (held() + fresh > row.max_msg_heap_num) throw new DomainError('QUEUE_FULL');
       let ready = 0;
       const ids = messages.map((m) => {
@@ -227,7 +187,7 @@ class SqliteStore implements Store {
         const delayed = m.delaySeconds > 0;
         if (!delayed) ready++;
         const id = Number(
-          this.#sql.insertMessage.run(
+          this.sql.insertMessage.run(
             row.id,
             delayed ? DELAYED : READY,
             nowMs + m.delaySeconds * 1000,
@@ -237,26 +197,26 @@ class SqliteStore implements Store {
         );
         if (dedup !== undefined) {
           known.set(dedup, id);
-          this.#sql.dedupRecord.run(row.id, dedup, id, nowMs + windowMs);
+          this.sql.dedupRecord.run(row.id, dedup, id, nowMs + windowMs);
         }
         this.#trace(row, id, nowMs, 'sent', '');
         return id;
       });
-      this.#sql.addCounts.run(ready, fresh - ready, 0, row.id);
-      if (ready > 0) afterCommit(() => this.#listeners.emit(row.name_key, ready));
+      this.sql.addCounts.run(ready, fresh - ready, 0, row.id);
+      if (ready > 0) afterCommit(() => this.listeners.emit(row.name_key, ready));
       return ids.map(String);
     });
   }
 
   receiveMessages(queueName: string, request: ReceiveRequest, nowMs: number): Promise<ReceivedMessage[]> {
-    return this.#write((afterCommit) => {
-      const row = this.#settle(this.#queueRow(queueName), nowMs, afterCommit);
-      const rows = this.#sql.selectReady.all(row.id, request.max);
+    return this.write((afterCommit) => {
+      const row = this.settle(this.queueRow(queueName), nowMs, afterCommit);
+      const rows = this.sql.selectReady.all(row.id, request.max);
       const nextVisibleAtMs = nowMs + request.visibilityTimeoutMs;
       const received = rows.map((m): ReceivedMessage => {
         const token = randomInt(1, RECEIPT_TOKEN_LIMIT);
         const firstDequeuedAtMs = m.first_dequeued_at_ms === 0 ? nowMs : m.first_dequeued_at_ms;
-        this.#sql.markInflight.run(nextVisibleAtMs, firstDequeuedAtMs, token, m.id);
+        this.sql.markInflight.run(nextVisibleAtMs, firstDequeuedAtMs, token, m.id);
         const msgId = String(m.id);
         const receiptHandle = formatReceiptHandle({ msgId, token });
         this.#trace(row, m.id, nowMs, 'received', receiptHandle);
@@ -270,7 +230,7 @@ class SqliteStore implements Store {
           dequeueCount: m.dequeue_count + 1,
         };
       });
-      if (received.length > 0) this.#sql.addCounts.run(-received.length, 0, received.length, row.id);
+      if (received.length > 0) this.sql.addCounts.run(-received.length, 0, received.length, row.id);
       return received;
     });
   }
@@ -280,8 +240,8 @@ class SqliteStore implements Store {
     handles: readonly ReceiptHandle[],
     nowMs: number,
   ): Promise<DeleteOutcome[]> {
-    return this.#write(() => {
-      const row = this.#queueRow(queueName);
+    return this.write(() => {
+      const row = this.queueRow(queueName);
       const cutoff = nowMs - row.msg_retention_seconds * 1000;
       const retainAfter = nowMs - row.rewind_seconds * 1000;
       let deleted = 0;
@@ -289,31 +249,31 @@ class SqliteStore implements Store {
       const outcomes = handles.map((h): DeleteOutcome => {
         const id = Number(h.msgId);
         if (!Number.isSafeInteger(id)) return 'invalid';
-        const m = this.#sql.deletableByHandle.get(id, row.id, h.token, nowMs, cutoff);
+        const m = this.sql.deletableByHandle.get(id, row.id, h.token, nowMs, cutoff);
         if (m === undefined) return 'invalid';
-        this.#sql.deleteById.run(id);
+        this.sql.deleteById.run(id);
         if (row.rewind_seconds > 0 && m.enqueued_at_ms > retainAfter) {
-          this.#sql.retain.run(id, row.id, m.enqueued_at_ms, m.first_dequeued_at_ms, m.dequeue_count, m.body);
+          this.sql.retain.run(id, row.id, m.enqueued_at_ms, m.first_dequeued_at_ms, m.dequeue_count, m.body);
           retained++;
         }
         this.#trace(row, id, nowMs, 'deleted', formatHandle(h));
         deleted++;
         return 'deleted';
       });
-      if (deleted > 0) this.#sql.addCounts.run(0, 0, -deleted, row.id);
-      if (retained > 0) this.#sql.addRetained.run(retained, row.id);
+      if (deleted > 0) this.sql.addCounts.run(0, 0, -deleted, row.id);
+      if (retained > 0) this.sql.addRetained.run(retained, row.id);
       return outcomes;
     });
   }
 
   rewindQueue(queueName: string, startMs: number, nowMs: number): Promise<number> {
-    return this.#write((afterCommit) => {
-      const row = this.#settle(this.#queueRow(queueName), nowMs, afterCommit);
+    return this.write((afterCommit) => {
+      const row = this.settle(this.queueRow(queueName), nowMs, afterCommit);
       if (row.rewind_seconds === 0) throw new DomainError('REWIND_DISABLED');
-      const rows = this.#sql.retainedSince.all(row.id, startMs);
+      const rows = this.sql.retainedSince.all(row.id, startMs);
       for (const m of rows) {
-        this.#sql.unretain.run(m.id);
-        this.#sql.reinsert.run(
+        this.sql.unretain.run(m.id);
+        this.sql.reinsert.run(
           m.id,
           row.id,
           nowMs,
@@ -325,9 +285,9 @@ class SqliteStore implements Store {
         this.#trace(row, m.id, nowMs, 'rewound', '');
       }
       if (rows.length > 0) {
-        this.#sql.addRetained.run(-rows.length, row.id);
-        this.#sql.addCounts.run(rows.length, 0, 0, row.id);
-        afterCommit(() => this.#listeners.emit(row.name_key, rows.length));
+        this.sql.addRetained.run(-rows.length, row.id);
+        this.sql.addCounts.run(rows.length, 0, 0, row.id);
+        afterCommit(() => this.listeners.emit(row.name_key, rows.length));
       }
       return rows.length;
     });
@@ -338,27 +298,27 @@ class SqliteStore implements Store {
     options: { destinationQueueName?: string | undefined; max: number },
     nowMs: number,
   ): Promise<number> {
-    return this.#write((afterCommit) => {
-      const dlq = this.#settle(this.#queueRow(deadLetterQueueName), nowMs, afterCommit);
+    return this.write((afterCommit) => {
+      const dlq = this.settle(this.queueRow(deadLetterQueueName), nowMs, afterCommit);
       const fixed =
-        options.destinationQueueName === undefined ? undefined : this.#queueRow(options.destinationQueueName);
+        options.destinationQueueName === undefined ? undefined : this.queueRow(options.destinationQueueName);
       const targets = new Map<number, { row: QueueRow; ready: number; delayed: number }>();
       const fromDlq = [0, 0, 0];
       // Messages that cannot move (no known source, source deleted) stay and do not count against max.
       let skipped = 0;
       let movedSoFar = 0;
       while (movedSoFar < options.max) {
-        const chunk = this.#sql.redriveCandidates.all(dlq.id, options.max - movedSoFar, skipped);
+        const chunk = this.sql.redriveCandidates.all(dlq.id, options.max - movedSoFar, skipped);
         if (chunk.length === 0) break;
         for (const m of chunk) {
           const target =
-            fixed ?? (m.source_queue_id === null ? undefined : this.#sql.queueById.get(m.source_queue_id));
+            fixed ?? (m.source_queue_id === null ? undefined : this.sql.queueById.get(m.source_queue_id));
           if (target === undefined || target.id === dlq.id) {
             skipped++;
             continue;
           }
           movedSoFar++;
-          this.#sql.redriveMessage.run(target.id, nowMs, m.id);
+          this.sql.redriveMessage.run(target.id, nowMs, m.id);
           fromDlq[m.state]!++;
           const entry = targets.get(target.id) ?? { row: target, ready: 0, delayed: 0 };
           entry.ready++;
@@ -368,21 +328,21 @@ class SqliteStore implements Store {
       }
       let moved = 0;
       for (const { row, ready } of targets.values()) {
-        this.#sql.addCounts.run(ready, 0, 0, row.id);
-        afterCommit(() => this.#listeners.emit(row.name_key, ready));
+        this.sql.addCounts.run(ready, 0, 0, row.id);
+        afterCommit(() => this.listeners.emit(row.name_key, ready));
         moved += ready;
       }
-      if (moved > 0) this.#sql.addCounts.run(-fromDlq[READY]!, -fromDlq[DELAYED]!, 0, dlq.id);
+      if (moved > 0) this.sql.addCounts.run(-fromDlq[READY]!, -fromDlq[DELAYED]!, 0, dlq.id);
       return moved;
     });
   }
 
   getMessage(queueName: string, msgId: string, nowMs: number): Promise<MessageInfo | undefined> {
-    return this.#write((afterCommit) => {
-      const row = this.#settle(this.#queueRow(queueName), nowMs, afterCommit);
+    return this.write((afterCommit) => {
+      const row = this.settle(this.queueRow(queueName), nowMs, afterCommit);
       const id = Number(msgId);
       if (!/^\d{1,16}$/.test(msgId) || !Number.isSafeInteger(id)) return undefined;
-      const live = this.#sql.messageById.get(id, row.id);
+      const live = this.sql.messageById.get(id, row.id);
       if (live !== undefined) {
         return {
           msgId,
@@ -395,7 +355,7 @@ class SqliteStore implements Store {
           bodyBytes: Buffer.byteLength(live.body, 'utf8'),
         };
       }
-      const kept = this.#sql.retainedById.get(id, row.id);
+      const kept = this.sql.retainedById.get(id, row.id);
       return kept === undefined
         ? undefined
         : {
@@ -412,10 +372,10 @@ class SqliteStore implements Store {
   }
 
   getTrace(queueName: string, msgId: string): Promise<TraceEvent[]> {
-    return this.#read(() => {
-      this.#queueRow(queueName);
+    return this.read(() => {
+      this.queueRow(queueName);
       if (!/^\d{1,16}$/.test(msgId)) return [];
-      return this.#sql.traceOf.all(Number(msgId)).map((e) => ({
+      return this.sql.traceOf.all(Number(msgId)).map((e) => ({
         msgId: String(e.msg_id),
         atMs: e.at_ms,
         event: e.event as TraceEventKind,
@@ -425,9 +385,9 @@ class SqliteStore implements Store {
   }
 
   getQueueStats(queueName: string, nowMs: number): Promise<QueueStats> {
-    return this.#write((afterCommit) => {
-      const row = this.#settle(this.#queueRow(queueName), nowMs, afterCommit);
-      const oldest = this.#sql.oldest.get(row.id)!.t;
+    return this.write((afterCommit) => {
+      const row = this.settle(this.queueRow(queueName), nowMs, afterCommit);
+      const oldest = this.sql.oldest.get(row.id)!.t;
       return {
         activeMsgNum: row.ready_count,
         inactiveMsgNum: row.inflight_count,
@@ -439,61 +399,61 @@ class SqliteStore implements Store {
   }
 
   nextVisibleAtMs(queueName: string, nowMs: number): Promise<number | undefined> {
-    return this.#read(() => {
-      const row = this.#queueRow(queueName);
+    return this.read(() => {
+      const row = this.queueRow(queueName);
       const times = [DELAYED, INFLIGHT]
-        .map((state) => this.#sql.nextVisible.get(row.id, state, nowMs)!.t)
+        .map((state) => this.sql.nextVisible.get(row.id, state, nowMs)!.t)
         .filter((t): t is number => t !== null);
       return times.length > 0 ? Math.min(...times) : undefined;
     });
   }
 
   expireMessages(nowMs: number, limit: number, trace?: TracePruning): Promise<number> {
-    return this.#write((afterCommit) => {
+    return this.write((afterCommit) => {
       let removed = 0;
-      for (const row of this.#sql.allQueues.all()) {
+      for (const row of this.sql.allQueues.all()) {
         if (removed < limit) removed += this.#expireOldest(row, nowMs, limit - removed);
-        this.#settle(row, nowMs, afterCommit, false);
+        this.settle(row, nowMs, afterCommit, false);
         this.#expireRetained(row, nowMs);
       }
-      for (const { queue_id } of this.#sql.droppedQueues.all()) {
-        const { changes } = this.#sql.reclaim.run(queue_id, limit);
-        const retained = this.#sql.reclaimRetained.run(queue_id, limit).changes;
-        if (changes < limit && retained < limit) this.#sql.forgetDropped.run(queue_id);
+      for (const { queue_id } of this.sql.droppedQueues.all()) {
+        const { changes } = this.sql.reclaim.run(queue_id, limit);
+        const retained = this.sql.reclaimRetained.run(queue_id, limit).changes;
+        if (changes < limit && retained < limit) this.sql.forgetDropped.run(queue_id);
       }
-      this.#sql.dedupExpire.run(nowMs, limit);
+      this.sql.dedupExpire.run(nowMs, limit);
       if (trace !== undefined) {
-        this.#sql.tracePruneOlder.run(trace.traceBeforeMs, limit);
-        const span = this.#sql.traceSpan.get()!;
+        this.sql.tracePruneOlder.run(trace.traceBeforeMs, limit);
+        const span = this.sql.traceSpan.get()!;
         const count = span.low === null || span.high === null ? 0 : span.high - span.low + 1;
         if (count > trace.traceMaxEvents)
-          this.#sql.tracePruneOldest.run(Math.min(limit, count - trace.traceMaxEvents));
+          this.sql.tracePruneOldest.run(Math.min(limit, count - trace.traceMaxEvents));
       }
       return removed;
     });
   }
 
   onMessagesReady(listener: (queueKey: string, count: number) => void): () => void {
-    return this.#listeners.add(listener);
+    return this.listeners.add(listener);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#commit.drain();
-    this.#listeners.clear();
-    this.#db.pragma('wal_checkpoint(TRUNCATE)');
-    this.#db.close();
+    await this.commit.drain();
+    this.listeners.clear();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
   }
 
-  #write<T>(operation: (afterCommit: AfterCommit) => T): Promise<T> {
+  protected write<T>(operation: (afterCommit: AfterCommit) => T): Promise<T> {
     if (this.#closed)
       return Promise.reject(new DomainError('STORE_UNAVAILABLE', { detail: 'store is closed' }));
-    return this.#commit.run(operation);
+    return this.commit.run(operation);
   }
 
   /** Reads see committed state: batches run whole between turns of the event loop. */
-  #read<T>(operation: () => T): Promise<T> {
+  protected read<T>(operation: () => T): Promise<T> {
     if (this.#closed)
       return Promise.reject(new DomainError('STORE_UNAVAILABLE', { detail: 'store is closed' }));
     try {
@@ -503,27 +463,47 @@ class SqliteStore implements Store {
     }
   }
 
-  #queueRow(name: string): QueueRow {
-    const row = this.#sql.queueByKey.get(queueKey(name));
+  protected queueRow(name: string): QueueRow {
+    const row = this.sql.queueByKey.get(queueKey(name));
     if (row === undefined) throw new DomainError('QUEUE_NOT_FOUND', { detail: name });
     return row;
+  }
+
+  /**
+   * Puts a raw body into a queue as a ready message, inside the current transaction (a topic's queue
+   * subscription). 'missing' and 'full' store nothing.
+   */
+  protected enqueueRaw(
+    queueName: string,
+    body: string,
+    nowMs: number,
+    afterCommit: AfterCommit,
+  ): 'stored' | 'missing' | 'full' {
+    const row = this.sql.queueByKey.get(queueKey(queueName));
+    if (row === undefined) return 'missing';
+    if (row.ready_count + row.delayed_count + row.inflight_count >= row.max_msg_heap_num) return 'full';
+    const id = Number(this.sql.insertMessage.run(row.id, READY, nowMs, nowMs, body).lastInsertRowid);
+    this.sql.addCounts.run(1, 0, 0, row.id);
+    this.#trace(row, id, nowMs, 'sent', '');
+    afterCommit(() => this.listeners.emit(row.name_key, 1));
+    return 'stored';
   }
 
   /** Cross-queue rules of a dead-letter policy; returns it naming the dead-letter queue as stored. */
   #resolvePolicy(sourceKey: string, policy: DeadLetterPolicy | null): DeadLetterPolicy | null {
     if (policy === null) return null;
-    const dlq = this.#sql.queueByKey.get(queueKey(policy.deadLetterQueue));
+    const dlq = this.sql.queueByKey.get(queueKey(policy.deadLetterQueue));
     if (dlq === undefined)
       throw new DomainError('DEAD_LETTER_QUEUE_NOT_FOUND', { detail: policy.deadLetterQueue });
     if (dlq.dead_letter_policy !== null) {
       throw new DomainError('DEAD_LETTER_CHAIN', { detail: `${dlq.name} has a dead-letter queue itself` });
     }
-    if (this.#sql.sourcesOf.all(sourceKey).length > 0) {
+    if (this.sql.sourcesOf.all(sourceKey).length > 0) {
       throw new DomainError('DEAD_LETTER_CHAIN', {
         detail: 'this queue is the dead-letter queue of another queue',
       });
     }
-    const others = this.#sql.sourcesOf.all(dlq.name_key).filter((s) => s.name_key !== sourceKey);
+    const others = this.sql.sourcesOf.all(dlq.name_key).filter((s) => s.name_key !== sourceKey);
     if (others.length >= DEAD_LETTER_LIMITS.maxSourcesPerDeadLetterQueue) {
       throw new DomainError('DEAD_LETTER_SOURCES_LIMIT', {
         detail: `${dlq.name} already serves ${others.length} queues`,
@@ -536,44 +516,44 @@ class SqliteStore implements Store {
    * Applies what is due by nowMs: expiry, delay ends, visibility timeouts (or dead-letter moves past
    * maxReceiveCount), time-to-live dead-letter moves. Returns the fresh queue row.
    */
-  #settle(row: QueueRow, nowMs: number, afterCommit: AfterCommit, expire = true): QueueRow {
+  protected settle(row: QueueRow, nowMs: number, afterCommit: AfterCommit, expire = true): QueueRow {
     // The background sweep expires in bounded chunks itself (expire = false).
     if (expire) this.#expire(row, nowMs);
     const policy = deadLetterPolicyOf(row);
-    const dlq = policy === null ? undefined : this.#sql.queueByKey.get(queueKey(policy.deadLetterQueue));
+    const dlq = policy === null ? undefined : this.sql.queueByKey.get(queueKey(policy.deadLetterQueue));
     let movedOut = 0;
     if (policy?.policy === 0 && dlq !== undefined) {
-      const over = this.#sql.dueInflightOverLimit.all(row.id, nowMs, policy.maxReceiveCount);
+      const over = this.sql.dueInflightOverLimit.all(row.id, nowMs, policy.maxReceiveCount);
       for (const { id } of over) this.#moveToDeadLetter(row, dlq, id, nowMs);
-      if (over.length > 0) this.#sql.addCounts.run(0, 0, -over.length, row.id);
+      if (over.length > 0) this.sql.addCounts.run(0, 0, -over.length, row.id);
       movedOut += over.length;
     }
-    const fromDelayed = this.#sql.promote.run(row.id, DELAYED, nowMs).changes;
-    const fromInflight = this.#sql.promote.run(row.id, INFLIGHT, nowMs).changes;
+    const fromDelayed = this.sql.promote.run(row.id, DELAYED, nowMs).changes;
+    const fromInflight = this.sql.promote.run(row.id, INFLIGHT, nowMs).changes;
     const promoted = fromDelayed + fromInflight;
     if (promoted > 0) {
-      this.#sql.addCounts.run(promoted, -fromDelayed, -fromInflight, row.id);
-      afterCommit(() => this.#listeners.emit(row.name_key, promoted));
+      this.sql.addCounts.run(promoted, -fromDelayed, -fromInflight, row.id);
+      afterCommit(() => this.listeners.emit(row.name_key, promoted));
     }
     if (policy?.policy === 1 && dlq !== undefined) {
-      const stale = this.#sql.olderThan.all(row.id, nowMs - policy.maxTimeToLiveSeconds * 1000, 10_000);
+      const stale = this.sql.olderThan.all(row.id, nowMs - policy.maxTimeToLiveSeconds * 1000, 10_000);
       const counts = [0, 0, 0];
       for (const { id, state } of stale) {
         this.#moveToDeadLetter(row, dlq, id, nowMs);
         counts[state]!++;
       }
-      if (stale.length > 0) this.#sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, 0, row.id);
+      if (stale.length > 0) this.sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, 0, row.id);
       movedOut += stale.length;
     }
     if (movedOut > 0 && dlq !== undefined) {
-      this.#sql.addCounts.run(movedOut, 0, 0, dlq.id);
-      afterCommit(() => this.#listeners.emit(dlq.name_key, movedOut));
+      this.sql.addCounts.run(movedOut, 0, 0, dlq.id);
+      afterCommit(() => this.listeners.emit(dlq.name_key, movedOut));
     }
-    return this.#sql.queueById.get(row.id)!;
+    return this.sql.queueById.get(row.id)!;
   }
 
   #moveToDeadLetter(source: QueueRow, dlq: QueueRow, id: number, nowMs: number): void {
-    this.#sql.moveMessage.run(dlq.id, nowMs, source.id, id);
+    this.sql.moveMessage.run(dlq.id, nowMs, source.id, id);
     this.#trace(source, id, nowMs, 'dead-lettered', dlq.name);
   }
 
@@ -581,14 +561,14 @@ class SqliteStore implements Store {
   #expireOldest(row: QueueRow, nowMs: number, limit: number): number {
     const cutoff = nowMs - row.msg_retention_seconds * 1000;
     const counts = [0, 0, 0];
-    const expired = this.#sql.expiredIds.all(row.id, cutoff, limit);
+    const expired = this.sql.expiredIds.all(row.id, cutoff, limit);
     for (const { id, state } of expired) {
-      this.#sql.deleteById.run(id);
+      this.sql.deleteById.run(id);
       this.#trace(row, id, nowMs, 'expired', '');
       counts[state]!++;
     }
     if (expired.length > 0)
-      this.#sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
+      this.sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
     return expired.length;
   }
 
@@ -599,10 +579,10 @@ class SqliteStore implements Store {
     } else {
       const cutoff = nowMs - row.msg_retention_seconds * 1000;
       const counts = [0, 0, 0];
-      for (const { state, n } of this.#sql.expiredByState.all(row.id, cutoff)) counts[state] = n;
+      for (const { state, n } of this.sql.expiredByState.all(row.id, cutoff)) counts[state] = n;
       if (counts[READY]! + counts[DELAYED]! + counts[INFLIGHT]! > 0) {
-        this.#sql.deleteExpired.run(row.id, cutoff);
-        this.#sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
+        this.sql.deleteExpired.run(row.id, cutoff);
+        this.sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
       }
     }
     this.#expireRetained(row, nowMs);
@@ -612,16 +592,16 @@ class SqliteStore implements Store {
   #expireRetained(row: QueueRow, nowMs: number): void {
     if (row.retained_count > 0) {
       const retainCutoff = nowMs - row.rewind_seconds * 1000;
-      const gone = this.#sql.countRetainedUntil.get(row.id, retainCutoff)!.n;
+      const gone = this.sql.countRetainedUntil.get(row.id, retainCutoff)!.n;
       if (gone > 0) {
-        this.#sql.dropRetainedUntil.run(row.id, retainCutoff);
-        this.#sql.addRetained.run(-gone, row.id);
+        this.sql.dropRetainedUntil.run(row.id, retainCutoff);
+        this.sql.addRetained.run(-gone, row.id);
       }
     }
   }
 
   #trace(row: QueueRow, msgId: number, nowMs: number, event: TraceEventKind, detail: string): void {
-    if (row.trace === 1) this.#sql.traceInsert.run(msgId, nowMs, event, detail);
+    if (row.trace === 1) this.sql.traceInsert.run(msgId, nowMs, event, detail);
   }
 }
 

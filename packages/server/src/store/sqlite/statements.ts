@@ -167,6 +167,10 @@ export function prepareStatements(db: Database) {
       `DELETE FROM dedup_ids WHERE (queue_id, dedup_id) IN
          (SELECT queue_id, dedup_id FROM dedup_ids WHERE expires_at_ms <= ? LIMIT ?)`,
     ),
+    /** A changed window applies to ids already recorded (they were stored with first send + old window). */
+    dedupShift: prepare<[number, number]>(
+      'UPDATE dedup_ids SET expires_at_ms = expires_at_ms + ? WHERE queue_id = ?',
+    ),
     dedupForgetQueue: prepare<[number]>('DELETE FROM dedup_ids WHERE queue_id = ?'),
 
     // trace

@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { DomainError } from '../../domain/errors.js';
+import { MIGRATIONS } from './migrations.js';
+import { SqliteEngine } from './sqlite-engine.js';
+
+export interface SqliteStoreOptions {
+  /** Directory holding `opencmq.db` and its WAL. Created if missing. */
+  readonly dataDir: string;
+  /** Operations per group-commit transaction at most. */
+  readonly maxBatch?: number;
+}
+
+/**
+ * Opens (creating and migrating as needed) the embedded engine in `dataDir`: one SQLite file in WAL mode
+ * with synchronous=FULL, so a commit is on disk before it returns.
+ */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteEngine {
+  mkdirSync(options.dataDir, { recursive: true });
+  let db: Database;
+  try {
+    // A short busy timeout: the only other holder can be a second server, which must fail fast.
+    db = new BetterSqlite3(join(options.dataDir, 'opencmq.db'), { timeout: 250 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    // 64 MiB of page cache (SQLite's default is 2 MiB): keeps the upper levels of the message indexes
+    // of multi-million-message queues in memory.
+    db.pragma('cache_size = -65536');
+    // One server process owns the file: a second one fails at start instead of corrupting state.
+    db.pragma('locking_mode = EXCLUSIVE');
+    migrate(db);
+  } catch (error) {
+    throw new DomainError('STORE_UNAVAILABLE', {
+      detail: `cannot open the SQLite database in ${options.dataDir}: ${(error as Error).message}`,
+      cause: error,
+    });
+  }
+  return new SqliteEngine(db, options.maxBatch);
+}
+
+function migrate(db: Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
