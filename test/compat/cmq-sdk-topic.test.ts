@@ -1,7 +1,13 @@
-import { CMQ } from 'cmq-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CmqTestClient } from '../support/cmq-client.js';
 import { startTestServer, TEST_CREDENTIAL, type TestServer } from '../support/test-server.js';
+import {
+  createSdkClient,
+  nowSeconds,
+  REGION,
+  type CmqSdkClient,
+  type SignatureMethod,
+} from './cmq-sdk-client.js';
 import { redirectHttpHost, type HostRedirect } from './cmq-sdk-transport.js';
 
 /**
@@ -14,10 +20,7 @@ import { redirectHttpHost, type HostRedirect } from './cmq-sdk-transport.js';
  * The SDK resolves with the parsed envelope whatever its `code` (got's `.json()`), so API errors come back as
  * values, and it sends arrays 0-based (`msgTag.0`, `filterTag.0`, `msgBody.0`).
  */
-type CmqSdkClient = ReturnType<typeof CMQ.NEW>;
-type SignatureMethod = 'HmacSHA1' | 'HmacSHA256';
 
-const REGION = 'gz';
 const SDK_HOST = `cmq-topic-${REGION}.api.tencentyun.com`;
 const TOPIC_NOT_FOUND = {
   code: 4440,
@@ -33,22 +36,6 @@ const TOPIC_ATTRIBUTE_FIELDS = [
   'lastModifyTime',
   'filterType',
 ] as const;
-
-function createSdkClient(
-  signatureMethod: SignatureMethod,
-  credential: { secretId: string; secretKey: string } = TEST_CREDENTIAL,
-): CmqSdkClient {
-  return CMQ.NEW({
-    path: '/v2/index.php',
-    signatureMethod,
-    extranet: false,
-    secretId: credential.secretId,
-    secretKey: credential.secretKey,
-    region: REGION,
-  });
-}
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe.each<SignatureMethod>(['HmacSHA1', 'HmacSHA256'])(
   'cmq-sdk topic client signing with %s',

@@ -1,6 +1,12 @@
-import { CMQ } from 'cmq-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, TEST_CREDENTIAL, waitFor, type TestServer } from '../support/test-server.js';
+import {
+  createSdkClient,
+  nowSeconds,
+  REGION,
+  type CmqSdkClient,
+  type SignatureMethod,
+} from './cmq-sdk-client.js';
 import { redirectHttpHost, type HostRedirect } from './cmq-sdk-transport.js';
 
 /**
@@ -12,10 +18,7 @@ import { redirectHttpHost, type HostRedirect } from './cmq-sdk-transport.js';
  * the parsed envelope whatever its `code`, so API errors (7000, 6010, 4440, 4100...) come back as values;
  * only a non-2xx status, an unparseable body or a timeout (10 s, or pollingWaitSeconds + 1 s) would throw.
  */
-type CmqSdkClient = ReturnType<typeof CMQ.NEW>;
-type SignatureMethod = 'HmacSHA1' | 'HmacSHA256';
 
-const REGION = 'gz';
 const SDK_HOST = `cmq-queue-${REGION}.api.tencentyun.com`;
 // The server may append a detail after the documented text ("...: <queue>"), so messages match on a prefix.
 const NOT_FOUND = {
@@ -42,22 +45,6 @@ const ATTRIBUTE_RESPONSE_FIELDS = [
   'minMsgTime',
   'delayMsgNum',
 ] as const;
-
-function createSdkClient(
-  signatureMethod: SignatureMethod,
-  credential: { secretId: string; secretKey: string } = TEST_CREDENTIAL,
-): CmqSdkClient {
-  return CMQ.NEW({
-    path: '/v2/index.php',
-    signatureMethod,
-    extranet: false,
-    secretId: credential.secretId,
-    secretKey: credential.secretKey,
-    region: REGION,
-  });
-}
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe.each<SignatureMethod>(['HmacSHA1', 'HmacSHA256'])(
   'cmq-sdk queue client signing with %s',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { tableUnder as tableRows } from './markdown-table.js';
 import { SETTINGS, type Setting } from '../../packages/server/src/config/schema.js';
 
 /**
@@ -10,29 +11,8 @@ const doc = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8
 const settings = SETTINGS as readonly Setting[];
 const NONE = '—';
 
-/** Body rows of the first table after `heading`, as trimmed cells (header and separator rows dropped). */
-function tableUnder(markdown: string, heading: string): string[][] {
-  const lines = markdown.split('\n');
-  const start = lines.findIndex((line) => line.trim() === heading);
-  if (start === -1) throw new Error(`docs/config.md has no heading "${heading}"`);
-  const rows: string[][] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (/^#{1,6} /.test(line)) break;
-    if (!line.trim().startsWith('|')) {
-      if (rows.length > 0) break;
-      continue;
-    }
-    rows.push(
-      line
-        .trim()
-        .replace(/^\|/, '')
-        .replace(/\|$/, '')
-        .split(/(?<!\\)\|/)
-        .map((cell) => cell.trim().replace(/\\\|/g, '|')),
-    );
-  }
-  return rows.slice(2);
-}
+const tableUnder = (markdown: string, heading: string): string[][] =>
+  tableRows(markdown, heading, 'docs/config.md');
 
 /** The text inside the first pair of backticks, or NONE for an em dash cell. */
 function literal(cell: string | undefined): string {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { tableUnder as tableRows } from './markdown-table.js';
 import { WIRE_ERRORS, type WireErrorName } from '@opencmq/protocol';
 import { ERROR_CODES } from '../../packages/server/src/domain/errors.js';
 import { DOMAIN_TO_WIRE } from '../../packages/server/src/http/cmq/error-map.js';
@@ -11,29 +12,8 @@ import { DOMAIN_TO_WIRE } from '../../packages/server/src/http/cmq/error-map.js'
  */
 const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 
-/** Body rows of the first table after `heading`, as trimmed cells (header and separator rows dropped). */
-function tableUnder(markdown: string, heading: string): string[][] {
-  const lines = markdown.split('\n');
-  const start = lines.findIndex((line) => line.trim() === heading);
-  if (start === -1) throw new Error(`docs/errors.md has no heading "${heading}"`);
-  const rows: string[][] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (/^#{1,6} /.test(line)) break;
-    if (!line.trim().startsWith('|')) {
-      if (rows.length > 0) break;
-      continue;
-    }
-    rows.push(
-      line
-        .trim()
-        .replace(/^\|/, '')
-        .replace(/\|$/, '')
-        .split(/(?<!\\)\|/)
-        .map((cell) => cell.trim().replace(/\\\|/g, '|')),
-    );
-  }
-  return rows.slice(2);
-}
+const tableUnder = (markdown: string, heading: string): string[][] =>
+  tableRows(markdown, heading, 'docs/errors.md');
 
 /** The text inside the first pair of backticks of a cell, or the whole cell. */
 const literal = (cell: string | undefined): string => /`([^`]*)`/.exec(cell ?? '')?.[1] ?? cell ?? '';

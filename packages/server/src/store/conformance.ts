@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { QUEUE_DEFAULTS } from '@opencmq/protocol';
+import { rejectsWith, T0, testQueueAttributes } from './conformance-support.js';
 import type { DeadLetterPolicy } from '../domain/dead-letter-policy.js';
-import { isDomainError, type ErrorCode } from '../domain/errors.js';
 import type { ReceivedMessage } from '../domain/message.js';
 import type { QueueAttributes } from '../domain/queue.js';
 import { parseReceiptHandle } from '../domain/receipt-handle.js';
@@ -12,19 +11,7 @@ import type { Store } from './store.js';
  * fake timers and runs the same against engines in other processes.
  */
 export function runStoreConformance(engineName: string, createStore: () => Promise<Store> | Store): void {
-  const T0 = 1_700_000_000_000;
-  const attrs = (patch: Partial<QueueAttributes> = {}): QueueAttributes => ({
-    maxMsgHeapNum: QUEUE_DEFAULTS.maxMsgHeapNum,
-    pollingWaitSeconds: 0,
-    visibilityTimeoutSeconds: 30,
-    maxMsgSizeBytes: QUEUE_DEFAULTS.maxMsgSizeBytes,
-    msgRetentionSeconds: 3600,
-    rewindSeconds: 0,
-    deadLetterPolicy: null,
-    deduplicationWindowSeconds: 300,
-    trace: false,
-    ...patch,
-  });
+  const attrs = testQueueAttributes;
   const vt = (seconds: number) => ({ max: 16, visibilityTimeoutMs: seconds * 1000 });
   const send = (name: string, bodies: string[], nowMs = T0, delaySeconds = 0) =>
     store.sendMessages(
@@ -51,13 +38,6 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
     policy: 1,
     maxTimeToLiveSeconds,
   });
-  const rejectsWith = async (promise: Promise<unknown>, code: ErrorCode) => {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(isDomainError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
-  };
 
   let store: Store;
 

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { QUEUE_DEFAULTS } from '@opencmq/protocol';
-import { isDomainError, type ErrorCode } from '../domain/errors.js';
+import { rejectsWith, T0, testQueueAttributes } from './conformance-support.js';
 import type { QueueAttributes } from '../domain/queue.js';
 import type {
   Delivery,
@@ -25,7 +24,6 @@ export function runTopicStoreConformance(
   engineName: string,
   create: () => Promise<Store & TopicStore> | (Store & TopicStore),
 ): void {
-  const T0 = 1_700_000_000_000;
   const topicAttrs = (patch: Partial<TopicAttributes> = {}): TopicAttributes => ({
     ...DEFAULT_TOPIC_ATTRIBUTES,
     ...patch,
@@ -34,25 +32,7 @@ export function runTopicStoreConformance(
     ...DEFAULT_SUBSCRIPTION_ATTRIBUTES,
     ...patch,
   });
-  const queueAttrs = (patch: Partial<QueueAttributes> = {}): QueueAttributes => ({
-    maxMsgHeapNum: QUEUE_DEFAULTS.maxMsgHeapNum,
-    pollingWaitSeconds: 0,
-    visibilityTimeoutSeconds: 30,
-    maxMsgSizeBytes: QUEUE_DEFAULTS.maxMsgSizeBytes,
-    msgRetentionSeconds: 3600,
-    rewindSeconds: 0,
-    deadLetterPolicy: null,
-    deduplicationWindowSeconds: 300,
-    trace: false,
-    ...patch,
-  });
-  const rejectsWith = async (promise: Promise<unknown>, code: ErrorCode) => {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(isDomainError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
-  };
+  const queueAttrs = testQueueAttributes;
 
   let store: Store & TopicStore;
 
