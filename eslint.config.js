@@ -53,6 +53,11 @@ export default tseslint.config(
     ['**/http/**', '**/service/**', '**/auth/**'],
     'engines never import http/, service/ or auth/',
   ),
+  layer(
+    ['packages/server/src/delivery/**'],
+    ['../http/**', '../store/sqlite/**', '../store/memory/**', 'better-sqlite3'],
+    'delivery/ uses the topic store port and domain rules, never an engine or http/',
+  ),
   layer(['packages/protocol/src/**'], ['@opencmq/server', '**/server/**'], 'protocol/ has zero dependencies'),
   {
     // expect.any() and asymmetric matchers are typed `any` by Vitest.

@@ -92,6 +92,7 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
     backstopMs: config.longPollBackstopMs,
     topicOwner: String(OWNER_UIN),
     lookup: config.allowPrivatePushTargets ? undefined : createGuardedLookup(targetPolicy),
+    allowPrivateTargets: config.allowPrivatePushTargets,
     random: Math.random,
     refreshMs: 5000,
   });

@@ -179,6 +179,13 @@ export class TokenBucket {
     return true;
   }
 
+  /** Whole tokens available now without taking any (Infinity when unlimited). */
+  available(nowMs: number): number {
+    if (this.ratePerSecond === 0) return Number.POSITIVE_INFINITY;
+    this.#refill(nowMs);
+    return Math.floor(this.#tokens + TOKEN_EPSILON);
+  }
+
   /** Milliseconds until take() can succeed (0 when it can now). */
   msUntilNext(nowMs: number): number {
     if (this.ratePerSecond === 0) return 0;

@@ -1,11 +1,12 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import { isPrivateAddress } from './endpoint-policy.js';
 import type { Clock } from '../domain/clock.js';
 import type { Delivery, Subscription } from '../domain/topic.js';
 import type { Logger } from '../log.js';
 import type { TopicStore } from '../store/topic-store.js';
-import { AdaptiveWindow, TokenBucket } from './flow-control.js';
+import { AdaptiveWindow, TokenBucket, WINDOW_DEFAULTS } from './flow-control.js';
 import { pushOnce, type PushOutcome } from './http-push.js';
 import { buildPush } from './push-request.js';
 import { nextRetryDelayMs } from './retry-policy.js';
@@ -17,6 +18,8 @@ export interface WorkerOptions {
   /** Sent as TopicOwner in JSON pushes. */
   readonly topicOwner: string;
   readonly lookup: LookupFunction | undefined;
+  /** When false, pushes to private, loopback or link-local addresses are refused at push time too. */
+  readonly allowPrivateTargets: boolean;
   readonly random: () => number;
 }
 
@@ -77,6 +80,7 @@ export class SubscriptionWorker {
     const before = this.#subscription.attributes;
     this.#subscription = subscription;
     const after = subscription.attributes;
+    this.#agent.maxSockets = after.maxInFlight;
     if (before.maxInFlight !== after.maxInFlight)
       this.#window = new AdaptiveWindow({ max: after.maxInFlight, initial: Math.min(4, after.maxInFlight) });
     if (before.rateLimitPerSecond !== after.rateLimitPerSecond)
@@ -155,26 +159,37 @@ export class SubscriptionWorker {
   #freeSlots(nowMs: number): number {
     const w = this.#window;
     if (w.pausedUntilMs > nowMs) return 0;
-    let free = Math.min(w.limit - w.inFlight, MAX_LEASE);
-    if (this.#subscription.attributes.rateLimitPerSecond > 0) {
-      let tokens = 0;
-      while (tokens < free && this.#bucket.take(nowMs)) tokens++;
-      free = tokens;
-    }
-    return Math.max(free, 0);
+    // Tokens are only looked at here and taken per push started (#start), so an idle subscription whose
+    // lease comes back empty keeps its burst.
+    return Math.max(Math.min(w.limit - w.inFlight, MAX_LEASE, this.#bucket.available(nowMs)), 0);
   }
 
   #start(delivery: Delivery): void {
     const nowMs = this.#clock.nowMs();
-    if (!this.#window.tryAcquire(nowMs)) return; // its lease runs out and it is leased again later
-    const task = this.#push(delivery, nowMs).finally(() => {
-      this.#inFlight.delete(task);
-      this.wake();
-    });
+    // Refused by the window or the bucket: its lease runs out and it is leased again later.
+    if (!this.#window.tryAcquire(nowMs)) return;
+    if (!this.#bucket.take(nowMs)) {
+      this.#window.release({ kind: 'failed', reason: 'aborted', elapsedMs: 0 }, nowMs);
+      return;
+    }
+    const task = this.#push(delivery, nowMs, this.#window)
+      .catch((error: unknown) => {
+        // A store failure (disk, closed store): the lease runs out and the delivery is pushed again.
+        if (!this.#closed)
+          this.#log.error('recording a push outcome failed', {
+            subscriptionId: this.#subscription.subscriptionId,
+            error,
+          });
+      })
+      .finally(() => {
+        this.#inFlight.delete(task);
+        this.wake();
+      });
     this.#inFlight.add(task);
   }
 
-  async #push(delivery: Delivery, startedMs: number): Promise<void> {
+  /** `window` is the one the push acquired a slot in (update() may have replaced the worker's since). */
+  async #push(delivery: Delivery, startedMs: number, window: AdaptiveWindow): Promise<void> {
     const sub = this.#subscription;
     const push = buildPush({
       topicOwner: this.#options.topicOwner,
@@ -189,15 +204,17 @@ export class SubscriptionWorker {
       ...(sub.attributes.signingSecret !== '' ? { signingSecret: sub.attributes.signingSecret } : {}),
       nowMs: startedMs,
     });
-    const outcome: PushOutcome = await pushOnce(sub.endpoint, push, {
-      timeoutMs: this.#options.pushTimeoutMs,
-      agent: this.#agent,
-      signal: this.#abort.signal,
-      clock: this.#clock,
-      ...(this.#options.lookup ? { lookup: this.#options.lookup } : {}),
-    });
+    const outcome: PushOutcome =
+      this.#refusedTarget(sub.endpoint) ??
+      (await pushOnce(sub.endpoint, push, {
+        timeoutMs: this.#options.pushTimeoutMs,
+        agent: this.#agent,
+        signal: this.#abort.signal,
+        clock: this.#clock,
+        ...(this.#options.lookup ? { lookup: this.#options.lookup } : {}),
+      }));
     const nowMs = this.#clock.nowMs();
-    this.#window.release(outcome, nowMs);
+    window.release(outcome, nowMs);
     if (outcome.kind === 'failed' && outcome.reason === 'aborted') return; // shutting down: the lease runs out
     if (outcome.kind === 'delivered') {
       await this.#store.completeDelivery(delivery.deliveryId, nowMs);
@@ -208,9 +225,29 @@ export class SubscriptionWorker {
       delivery.attempts + 1,
       this.#options.random,
     );
-    const retryAfterMs = outcome.kind === 'throttled' ? outcome.retryAfterMs : undefined;
+    // Retry-After is honoured up to the window's pause cap, so a bogus value cannot drop the message.
+    const retryAfterMs =
+      outcome.kind === 'throttled'
+        ? Math.min(outcome.retryAfterMs ?? 0, WINDOW_DEFAULTS.maxPauseMs)
+        : undefined;
     const next = delayMs === undefined ? undefined : nowMs + Math.max(delayMs, retryAfterMs ?? 0);
     await this.#store.failDelivery(delivery.deliveryId, next, nowMs);
+  }
+
+  /**
+   * Node does not call the guarded DNS lookup for an IP-literal host, so such an endpoint is checked here
+   * (a subscription made while private targets were allowed must not be pushed to after they are refused).
+   */
+  #refusedTarget(endpoint: string): PushOutcome | undefined {
+    if (this.#options.allowPrivateTargets) return undefined;
+    const host = new URL(endpoint).hostname.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(host) === 0 || !isPrivateAddress(host)) return undefined;
+    return {
+      kind: 'failed',
+      reason: 'network',
+      elapsedMs: 0,
+      detail: `${host} is a private address and private push targets are refused`,
+    };
   }
 
   #sleep(ms: number): void {

@@ -504,6 +504,16 @@ export function runTopicStoreConformance(
         );
       });
 
+      it('counts a message larger than the target queue allows as dropped', async () => {
+        await createQueue('tiny', { maxMsgSizeBytes: 1024 });
+        await subscribeQueue('Events', 'q', 'tiny');
+        await publish('Events', ['x'.repeat(1025), 'fits']);
+        expect(await bodiesIn('tiny')).toEqual(['fits']);
+        expect(await statsOf('Events', 'q')).toEqual(
+          stats({ routedCount: 2, deliveredCount: 1, droppedCount: 1 }),
+        );
+      });
+
       it('counts messages as dropped once the queue holds maxMsgHeapNum', async () => {
         await createQueue('small', { maxMsgHeapNum: 2 });
         await subscribeQueue('Events', 'q', 'small');

@@ -592,6 +592,8 @@ class MemoryStore implements Store, TopicStore {
     if (queue === undefined) return 'missing';
     const held = queue.counts.ready + queue.counts.delayed + queue.counts.inflight;
     if (held >= queue.meta.attributes.maxMsgHeapNum) return 'full';
+    // The queue's own size limit holds for topic deliveries too (counted as dropped by the caller).
+    if (Buffer.byteLength(body, 'utf8') > queue.meta.attributes.maxMsgSizeBytes) return 'full';
     const enqueuedAtMs = Math.max(nowMs, queue.lastEnqueuedAtMs);
     queue.lastEnqueuedAtMs = enqueuedAtMs;
     const message: StoredMessage = {

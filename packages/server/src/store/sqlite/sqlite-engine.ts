@@ -330,6 +330,11 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
     });
   }
 
+  override async close(): Promise<void> {
+    this.#deliveryListeners.clear();
+    await super.close();
+  }
+
   onDeliveriesReady(listener: (subscriptionId: string) => void): () => void {
     this.#deliveryListeners.add(listener);
     return () => this.#deliveryListeners.delete(listener);

@@ -482,6 +482,8 @@ export class SqliteStore implements Store {
     const row = this.sql.queueByKey.get(queueKey(queueName));
     if (row === undefined) return 'missing';
     if (row.ready_count + row.delayed_count + row.inflight_count >= row.max_msg_heap_num) return 'full';
+    // The queue's own size limit holds for topic deliveries too (counted as dropped by the caller).
+    if (Buffer.byteLength(body, 'utf8') > row.max_msg_size_bytes) return 'full';
     const id = Number(this.sql.insertMessage.run(row.id, READY, nowMs, nowMs, body).lastInsertRowid);
     this.sql.addCounts.run(1, 0, 0, row.id);
     this.#trace(row, id, nowMs, 'sent', '');
