@@ -1,0 +1,101 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { makeBody, nowMs, readSentAt } from './body.js';
+import { arrayParams, type CmqBenchClient, NO_MESSAGE_CODE } from './cmq-client.js';
+import type { Meter } from './meter.js';
+import type { Semaphore } from './semaphore.js';
+import type { Worker } from './workload.js';
+
+export interface BatchSenderOptions {
+  /** BatchSendMessage (queue) or BatchPublishMessage (topic). */
+  readonly action: 'BatchSendMessage' | 'BatchPublishMessage';
+  /** `{ queueName }` or `{ topicName }`. */
+  readonly target: Readonly<Record<string, string>>;
+  readonly batch: number;
+  /** Backlog cap shared with the consumers; a batch takes `permitsPerBatch` (batch x fan-out). */
+  readonly gate: Semaphore;
+  readonly permitsPerBatch: number;
+  readonly meter: Meter;
+  /** Count sent messages as the measured unit (the `single` scenario); consumers count otherwise. */
+  readonly countSent?: boolean;
+}
+
+/** Sends batches of 256-byte bodies stamped with the send time, one request in flight per worker. */
+export function cmqBatchSender(client: CmqBenchClient, options: BatchSenderOptions): Worker {
+  return async (run) => {
+    while (!run.stopped) {
+      if (!(await options.gate.acquire(options.permitsPerBatch))) break;
+      const body = makeBody(nowMs());
+      const params = {
+        ...options.target,
+        ...arrayParams('msgBody', new Array<string>(options.batch).fill(body)),
+      };
+      try {
+        const reply = await client.call(options.action, params);
+        if (reply.code === 0) {
+          if (options.countSent === true) options.meter.add(options.batch);
+          continue;
+        }
+        options.gate.release(options.permitsPerBatch);
+        options.meter.error(`${options.action} ${reply.code} ${reply.message}`);
+      } catch (error) {
+        options.gate.release(options.permitsPerBatch);
+        if (run.stopped) break;
+        options.meter.error(error);
+        await sleep(10);
+      }
+    }
+  };
+}
+
+export interface ConsumerOptions {
+  readonly queue: string;
+  readonly batch: number;
+  readonly pollingWaitSeconds: number;
+  readonly gate: Semaphore | undefined;
+  readonly meter: Meter;
+}
+
+interface ReceivedWire {
+  readonly msgBody: string;
+  readonly receiptHandle: string;
+}
+
+/**
+ * Long-polls BatchReceiveMessage and deletes what it got with one BatchDeleteMessage. A message counts
+ * once its delete succeeded; its latency is taken when it arrived.
+ */
+export function cmqConsumer(client: CmqBenchClient, options: ConsumerOptions): Worker {
+  const { queue, meter } = options;
+  return async (run) => {
+    while (!run.stopped) {
+      try {
+        const reply = await client.call('BatchReceiveMessage', {
+          queueName: queue,
+          numOfMsg: options.batch,
+          pollingWaitSeconds: options.pollingWaitSeconds,
+        });
+        if (reply.code === NO_MESSAGE_CODE) continue;
+        if (reply.code !== 0) {
+          meter.error(`BatchReceiveMessage ${reply.code} ${reply.message}`);
+          await sleep(10);
+          continue;
+        }
+        const received = reply['msgInfoList'] as ReceivedWire[];
+        const arrivedAt = nowMs();
+        for (const message of received) meter.recordLatencyMs(arrivedAt - readSentAt(message.msgBody));
+        options.gate?.release(received.length);
+        const handles = received.map((m) => m.receiptHandle);
+        const deleted = await client.call('BatchDeleteMessage', {
+          queueName: queue,
+          ...arrayParams('receiptHandle', handles),
+        });
+        if (deleted.code === 0) meter.add(received.length);
+        else meter.error(`BatchDeleteMessage ${deleted.code} ${deleted.message}`);
+      } catch (error) {
+        if (run.stopped) break;
+        meter.error(error);
+        await sleep(10);
+      }
+    }
+  };
+}

@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+
+/** Where a result came from: every result file records the commit and the machine it was measured on. */
+export interface MachineInfo {
+  readonly commit: string;
+  readonly dirty: boolean;
+  readonly cpuModel: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly kernel: string;
+  readonly node: string;
+  /** 1-minute load average when the run started: anything well above 0 means other work shared the CPUs. */
+  readonly loadAverageAtStart: number;
+  /** File system of the OpenCMQ data directories (the OS temp dir): tmpfs would make fsync free. */
+  readonly tmpFilesystem: string;
+}
+
+const FILESYSTEMS: Readonly<Record<number, string>> = {
+  0xef53: 'ext4',
+  0x01021994: 'tmpfs',
+  0x58465342: 'xfs',
+  0x9123683e: 'btrfs',
+  0x794c7630: 'overlayfs',
+};
+
+function filesystemOf(path: string): string {
+  try {
+    const type = statfsSync(path).type;
+    return FILESYSTEMS[type] ?? `type 0x${type.toString(16)}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function readMachineInfo(repoRoot: string): MachineInfo {
+  const git = (...args: string[]): string | undefined => {
+    try {
+      return execFileSync('git', args, {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    } catch {
+      return undefined;
+    }
+  };
+  const list = cpus();
+  return {
+    commit: git('rev-parse', 'HEAD')?.trim() ?? 'unknown',
+    dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '').trim().length > 0,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: release(),
+    node: process.version,
+    loadAverageAtStart: Math.round(loadavg()[0]! * 100) / 100,
+    tmpFilesystem: `${filesystemOf(tmpdir())} (${tmpdir()})`,
+  };
+}
+
+/** CPU seconds used by one process, from /proc/<pid>/stat (Linux; USER_HZ is 100 on every Linux ABI). */
+export function readProcessCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) may hold spaces; the fields after its closing parenthesis are space-separated.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of a running process by its command name (`/proc/<pid>/comm`), e.g. beam.smp or nats-server. */
+export function findPidByName(name: string): number | undefined {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) return Number(entry);
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+  } catch {
+    // No /proc: not Linux.
+  }
+  return undefined;
+}
+
+/** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
+function readMachineJiffies(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const values = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = values.reduce((a, b) => a + b, 0);
+    const idle = (values[3] ?? 0) + (values[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CpuUse {
+  /** CPU time of the load generator (this process) per wall second: 1.0 = one core fully busy. */
+  readonly loadgenCores: number;
+  /** The same for the system under test, when its process is known. */
+  readonly serverCores: number | undefined;
+  /** Busy cores of the whole machine (all processes, including other tests running at the same time). */
+  readonly machineCores: number | undefined;
+}
+
+/** Starts measuring CPU use; `stop()` returns the use over the interval. */
+export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse } {
+  const startedAt = performance.now();
+  const ownStart = process.cpuUsage();
+  const serverStart = serverPid === undefined ? undefined : readProcessCpuSeconds(serverPid);
+  const machineStart = readMachineJiffies();
+  return {
+    stop(): CpuUse {
+      const seconds = (performance.now() - startedAt) / 1000;
+      const own = process.cpuUsage(ownStart);
+      const serverEnd = serverPid === undefined ? undefined : readProcessCpuSeconds(serverPid);
+      const machineEnd = readMachineJiffies();
+      const cores = cpus().length;
+      return {
+        loadgenCores: (own.user + own.system) / 1e6 / seconds,
+        serverCores:
+          serverStart === undefined || serverEnd === undefined
+            ? undefined
+            : (serverEnd - serverStart) / seconds,
+        machineCores:
+          machineStart === undefined || machineEnd === undefined || machineEnd.total === machineStart.total
+            ? undefined
+            : ((machineEnd.busy - machineStart.busy) / (machineEnd.total - machineStart.total)) * cores,
+      };
+    },
+  };
+}

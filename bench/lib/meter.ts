@@ -1,0 +1,49 @@
+import { LatencyHistogram, type LatencySummary } from './histogram.js';
+
+const MAX_ERROR_SAMPLES = 5;
+
+/**
+ * What the workers of one run report: completed units (messages, requests, deliveries), errors, and
+ * latencies. `reset()` at the end of the warm-up starts the measured window.
+ */
+export class Meter {
+  readonly latency = new LatencyHistogram();
+  count = 0;
+  errors = 0;
+  readonly errorSamples: string[] = [];
+
+  add(units: number): void {
+    this.count += units;
+  }
+
+  recordLatencyMs(ms: number): void {
+    if (Number.isFinite(ms)) this.latency.recordMs(ms);
+  }
+
+  error(reason: unknown): void {
+    this.errors++;
+    if (this.errorSamples.length >= MAX_ERROR_SAMPLES) return;
+    const text = reason instanceof Error ? reason.message : String(reason);
+    if (!this.errorSamples.includes(text)) this.errorSamples.push(text.slice(0, 300));
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.errors = 0;
+    this.latency.reset();
+  }
+}
+
+export interface MeterSnapshot {
+  readonly count: number;
+  readonly errors: number;
+  readonly latency: LatencySummary | undefined;
+}
+
+export function snapshotOf(meter: Meter): MeterSnapshot {
+  return {
+    count: meter.count,
+    errors: meter.errors,
+    latency: meter.latency.count === 0 ? undefined : meter.latency.summary(),
+  };
+}

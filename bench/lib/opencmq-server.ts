@@ -1,0 +1,73 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CmqEndpoint } from './cmq-client.js';
+import { packageVersion } from './package-version.js';
+import { startServerProcess } from './server-process.js';
+
+/**
+ * Engines the harness can start. A new engine (postgres, …) is one more entry here plus whatever
+ * `--engine` value the server accepts; scenarios only see a `CmqEndpoint`.
+ */
+export const ENGINES = ['sqlite', 'memory'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export const BENCH_SECRET_ID = 'AKIDopencmqbench';
+export const BENCH_SECRET_KEY = 'opencmq-bench-secret-key';
+
+/** `OpenCMQ 0.1.0 (sqlite)`: the server package's version and the engine. */
+export function openCmqVersion(engine: Engine): string {
+  return `OpenCMQ ${packageVersion(new URL('../../packages/server/package.json', import.meta.url))} (${engine})`;
+}
+
+export interface OpenCmqServer extends CmqEndpoint {
+  readonly pid: number;
+  readonly engine: Engine;
+  stop(): Promise<void>;
+}
+
+export interface OpenCmqOptions {
+  readonly repoRoot: string;
+  readonly engine: Engine;
+  /** When set, the server runs with --cpu-prof and writes its profile here on exit. */
+  readonly cpuProfileDir?: string | undefined;
+}
+
+/** Starts `packages/server/src/main.ts` on a free port with a fresh data directory, removed on stop. */
+export async function startOpenCmq(options: OpenCmqOptions): Promise<OpenCmqServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opencmq-bench-'));
+  const nodeArgs: string[] = [];
+  if (options.cpuProfileDir !== undefined) {
+    mkdirSync(options.cpuProfileDir, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+  }
+  try {
+    const server = await startServerProcess({
+      cwd: options.repoRoot,
+      script: 'packages/server/src/main.ts',
+      args: ['--port', '0', '--data-dir', dataDir, '--engine', options.engine],
+      nodeArgs,
+      env: {
+        OPENCMQ_SECRET_ID: BENCH_SECRET_ID,
+        OPENCMQ_SECRET_KEY: BENCH_SECRET_KEY,
+        OPENCMQ_LOG_LEVEL: 'warn',
+      },
+      ready: /opencmq listening on (.+):(\d+)\n/,
+    });
+    return {
+      pid: server.pid,
+      host: server.host,
+      port: server.port,
+      secretId: BENCH_SECRET_ID,
+      secretKey: BENCH_SECRET_KEY,
+      engine: options.engine,
+      async stop() {
+        await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}

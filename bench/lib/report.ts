@@ -1,0 +1,134 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NOT_SELECTED, type ScenarioResult, type SystemResult } from '../scenarios/scenario.js';
+import type { CpuUse, MachineInfo } from './machine.js';
+
+/** One `npm run bench` invocation: where and how it ran, and every scenario's results. */
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly command: string;
+  readonly machine: MachineInfo;
+  readonly options: {
+    readonly engine: string;
+    readonly quick: boolean;
+    readonly warmupSeconds: number;
+    readonly durationSeconds: number;
+  };
+  /** Versions of every system that ran, e.g. { rabbitmq: "RabbitMQ 3.10.8" }. */
+  readonly versions: Readonly<Record<string, string>>;
+  readonly scenarios: readonly ScenarioResult[];
+}
+
+/** Writes `<stamp>-<label>.json` and `.md` into `dir`; returns both paths. */
+export function writeReport(
+  dir: string,
+  label: string,
+  report: BenchReport,
+): { json: string; markdown: string } {
+  mkdirSync(dir, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const json = join(dir, `${stamp}-${label}.json`);
+  const markdown = join(dir, `${stamp}-${label}.md`);
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(markdown, renderMarkdown(report));
+  return { json, markdown };
+}
+
+const fixed = (value: number | undefined, digits: number): string =>
+  value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+
+const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
+
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const lines: string[] = [
+    `# OpenCMQ benchmark, ${report.startedAt}`,
+    '',
+    `Command: \`${report.command}\``,
+    '',
+    `Commit ${m.commit.slice(0, 12)}${m.dirty ? ' (with uncommitted changes)' : ''}; ${m.cpuModel}, ${m.cores} cores, ` +
+      `${m.memoryGiB} GiB; Linux ${m.kernel}; Node ${m.node}; temp dir on ${m.tmpFilesystem}; ` +
+      `load average ${m.loadAverageAtStart} at start.`,
+    '',
+    `Engine ${report.options.engine}; ${report.options.quick ? 'quick: ' : ''}${report.options.warmupSeconds} s warm-up, ` +
+      `${report.options.durationSeconds} s measured per system, one system at a time.`,
+    '',
+    `Versions: ${Object.entries(report.versions)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join('; ')}.`,
+    '',
+    '| scenario | system | rate | p50 ms | p99 ms | errors | load generator CPU | server CPU | rest of machine CPU | gauge |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|---|',
+  ];
+  for (const scenario of report.scenarios) {
+    for (const system of scenario.systems)
+      if (system.reason !== NOT_SELECTED) lines.push(row(scenario, system));
+  }
+  lines.push('', '| ratio | value | target | met |', '|---|--:|--:|---|');
+  for (const scenario of report.scenarios) {
+    for (const ratio of scenario.ratios) {
+      const met =
+        ratio.target === undefined || ratio.value === undefined
+          ? '–'
+          : ratio.value >= ratio.target
+            ? 'yes'
+            : 'no';
+      lines.push(
+        `| ${ratio.name} | ${ratio.value === undefined ? '–' : `${fixed(ratio.value, 2)}x`} | ${ratio.target === undefined ? '–' : `${ratio.target}x`} | ${met} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    `CPU columns are cores busy on average over the measured window (1.00 = one core; the machine has ${m.cores}). ` +
+      '"Rest of machine" is every other process and the kernel (loopback networking, file-system journal): ' +
+      'other tests running at the same time show up there.',
+    '',
+  );
+  for (const scenario of report.scenarios) {
+    lines.push(`## ${scenario.scenario}`, '', scenario.title, '');
+    lines.push(`Latency: ${scenario.latencyMeaning}. Settings: ${JSON.stringify(scenario.settings)}.`, '');
+    for (const system of scenario.systems) {
+      lines.push(
+        `- **${system.system}**${system.version === undefined ? '' : ` (${system.version})`}: ${system.setup}.`,
+      );
+      const samples = system.measurement?.errorSamples ?? [];
+      if (samples.length > 0) lines.push(`  Errors seen: ${samples.map((s) => `\`${s}\``).join(', ')}.`);
+    }
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function row(scenario: ScenarioResult, system: SystemResult): string {
+  const label = `${scenario.scenario} | ${system.system}`;
+  const m = system.measurement;
+  if (m === undefined) return `| ${label} | ${system.status}: ${system.reason ?? ''} | | | | | | | |`;
+  const gauge =
+    system.gaugeName === undefined || m.gaugeMean === undefined
+      ? ''
+      : `${system.gaugeName} ${Math.round(m.gaugeMean)}`;
+  return [
+    '',
+    scenario.scenario,
+    system.system,
+    `${rate(m.rate)} ${scenario.unit}`,
+    fixed(m.latency?.p50Ms, 1),
+    fixed(m.latency?.p99Ms, 1),
+    String(m.errors),
+    fixed(m.cpu.loadgenCores, 2),
+    fixed(m.cpu.serverCores, 2),
+    fixed(restOfMachine(m.cpu), 2),
+    gauge,
+    '',
+  ]
+    .join(' | ')
+    .trim();
+}
+
+/** Machine busy cores minus the load generator and the server: other processes and the kernel. */
+function restOfMachine(cpu: CpuUse): number | undefined {
+  if (cpu.machineCores === undefined) return undefined;
+  return Math.max(0, cpu.machineCores - cpu.loadgenCores - (cpu.serverCores ?? 0));
+}

@@ -1,0 +1,143 @@
+import { once } from 'node:events';
+import amqp, { type ChannelModel, type ConsumeMessage } from 'amqplib';
+import { findPidByName } from '../lib/machine.js';
+import { packageVersion } from '../lib/package-version.js';
+import { makeBody, nowMs, readSentAt } from '../lib/body.js';
+import type { Meter } from '../lib/meter.js';
+import { Semaphore } from '../lib/semaphore.js';
+import type { Worker } from '../lib/workload.js';
+import { PeerUnavailableError } from '../scenarios/scenario.js';
+
+/**
+ * RabbitMQ peer, tuned the way its own benchmarks are (rabbitmq.com "how to run benchmarks"):
+ * - durable quorum queues (a quorum queue fsyncs before it confirms, like OpenCMQ's SQLite engine);
+ * - persistent messages with publisher confirms, a sliding window of unconfirmed messages per publisher
+ *   (the same number of messages in flight as one CMQ batch per producer);
+ * - manual acks with prefetch, acked `multiple` once per event-loop turn or every `ackEvery` messages.
+ * Each publisher and consumer has its own channel; scenarios decide how many connections carry them.
+ */
+export const RABBITMQ_START_HINT = 'start it with `rabbitmq-server -detached`';
+
+export async function connectRabbit(url: string, meter: Meter): Promise<ChannelModel> {
+  let model: ChannelModel;
+  try {
+    model = await amqp.connect(url);
+  } catch (error) {
+    throw new PeerUnavailableError(
+      `RabbitMQ at ${url} is not reachable (${String(error)}); ${RABBITMQ_START_HINT}`,
+    );
+  }
+  model.on('error', (error: Error) => meter.error(error));
+  return model;
+}
+
+/** The broker's process on this machine (beam.smp), for its CPU use; undefined when it runs elsewhere. */
+export function rabbitPid(): number | undefined {
+  return findPidByName('beam.smp');
+}
+
+export function rabbitVersion(model: ChannelModel): string {
+  const client = packageVersion(new URL('../../node_modules/amqplib/package.json', import.meta.url));
+  return `RabbitMQ ${model.connection.serverProperties.version} (amqplib ${client})`;
+}
+
+/** Declares a durable quorum queue. */
+export async function declareQuorumQueue(model: ChannelModel, queue: string): Promise<void> {
+  const channel = await model.createChannel();
+  await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.close();
+}
+
+export interface RabbitPublisherOptions {
+  readonly exchange: string;
+  readonly routingKey: string;
+  /** Unconfirmed messages allowed per publisher. */
+  readonly window: number;
+  /** Backlog cap shared with the consumers; each message takes `permitsPerMessage` permits. */
+  readonly gate: Semaphore;
+  readonly permitsPerMessage: number;
+  readonly meter: Meter;
+}
+
+/** A publisher on its own confirm channel: persistent 256-byte messages carrying their send time. */
+export function rabbitPublisher(model: ChannelModel, options: RabbitPublisherOptions): Worker {
+  return async (run) => {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (error: Error) => {
+      if (!run.stopped) options.meter.error(error);
+    });
+    const window = new Semaphore(options.window);
+    void run.whenStopped.then(() => window.close());
+    while (!run.stopped) {
+      if (!(await options.gate.acquire(options.permitsPerMessage))) break;
+      if (!(await window.acquire())) break;
+      const content = Buffer.from(makeBody(nowMs()));
+      const writable = channel.publish(
+        options.exchange,
+        options.routingKey,
+        content,
+        { persistent: true },
+        (error: unknown) => {
+          window.release();
+          if (error === null || error === undefined) return;
+          options.gate.release(options.permitsPerMessage);
+          if (!run.stopped)
+            options.meter.error(
+              new Error(`publish not confirmed: ${error instanceof Error ? error.message : 'nack'}`),
+            );
+        },
+      );
+      if (!writable) await Promise.race([once(channel, 'drain'), run.whenStopped]);
+    }
+  };
+}
+
+export interface RabbitConsumerOptions {
+  readonly queue: string;
+  readonly prefetch: number;
+  readonly ackEvery: number;
+  readonly gate: Semaphore | undefined;
+  readonly meter: Meter;
+}
+
+/** A consumer on its own channel: manual acks, acked `multiple` in groups. */
+export function rabbitConsumer(model: ChannelModel, options: RabbitConsumerOptions): Worker {
+  return async (run) => {
+    const channel = await model.createChannel();
+    channel.on('error', (error: Error) => {
+      if (!run.stopped) options.meter.error(error);
+    });
+    await channel.prefetch(options.prefetch);
+    let last: ConsumeMessage | undefined;
+    let unacked = 0;
+    let flushScheduled = false;
+    const flush = () => {
+      flushScheduled = false;
+      if (last === undefined || unacked === 0 || run.stopped) return;
+      try {
+        channel.ack(last, true);
+      } catch (error) {
+        options.meter.error(error);
+      }
+      unacked = 0;
+    };
+    await channel.consume(
+      options.queue,
+      (message) => {
+        if (message === null) return;
+        options.meter.recordLatencyMs(nowMs() - readSentAt(message.content));
+        options.meter.add(1);
+        options.gate?.release(1);
+        last = message;
+        unacked++;
+        if (unacked >= options.ackEvery) flush();
+        else if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
+      },
+      { noAck: false },
+    );
+    await run.whenStopped;
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * OpenCMQ benchmarks against RabbitMQ, NATS JetStream and a bare node:http ceiling.
+ *
+ *   npm run bench -- <scenario|all> [--quick] [--engine sqlite|memory] [--duration SECONDS]
+ *                    [--warmup SECONDS] [--cpu-prof] [--systems LIST] [--rabbitmq-url URL] [--nats-url URL]
+ *                    [--out DIR]
+ *
+ * Runs each system of each scenario in turn (never two at once), then writes
+ * bench/results/<time>-<label>.json and .md with the commit, the machine and the peers' versions.
+ * See bench/README.md for what each scenario measures and how the peers are tuned.
+ */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readMachineInfo } from './lib/machine.js';
+import { ENGINES, type Engine } from './lib/opencmq-server.js';
+import { renderMarkdown, writeReport, type BenchReport } from './lib/report.js';
+import { SCENARIOS } from './scenarios/index.js';
+import type { ScenarioContext, ScenarioResult } from './scenarios/scenario.js';
+
+const QUICK = { warmupSeconds: 2, durationSeconds: 8 };
+const FULL = { warmupSeconds: 5, durationSeconds: 30 };
+
+const USAGE = `usage: npm run bench -- <${[...SCENARIOS.map((s) => s.name), 'all'].join('|')}> [--quick] [--engine ${ENGINES.join('|')}] [--duration S] [--warmup S] [--cpu-prof] [--systems opencmq,rabbitmq,nats,bare] [--rabbitmq-url URL] [--nats-url URL] [--out DIR]`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      engine: { type: 'string', default: 'sqlite' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'rabbitmq-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
+      'nats-url': { type: 'string', default: 'nats://127.0.0.1:4222' },
+      systems: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const wanted = positionals[0] ?? 'all';
+  const scenarios = wanted === 'all' ? SCENARIOS : SCENARIOS.filter((s) => s.name === wanted);
+  if (scenarios.length === 0 || positionals.length > 1) {
+    process.stderr.write(`unknown scenario ${positionals.join(' ')}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!(ENGINES as readonly string[]).includes(values.engine)) {
+    process.stderr.write(`--engine must be one of ${ENGINES.join(', ')}\n`);
+    return 2;
+  }
+  const defaults = values.quick ? QUICK : FULL;
+  const durationSeconds = seconds(values.duration, '--duration') ?? defaults.durationSeconds;
+  const warmupSeconds = seconds(values.warmup, '--warmup') ?? defaults.warmupSeconds;
+  const repoRoot = resolve(import.meta.dirname, '..');
+  const outDir = resolve(values.out ?? join(repoRoot, 'bench', 'results'));
+  const startedAt = new Date().toISOString();
+  const context: ScenarioContext = {
+    repoRoot,
+    engine: values.engine as Engine,
+    quick: values.quick,
+    warmupMs: warmupSeconds * 1000,
+    durationMs: durationSeconds * 1000,
+    cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', startedAt.replace(/[:.]/g, '-')) : undefined,
+    rabbitmqUrl: values['rabbitmq-url'],
+    natsUrl: values['nats-url'],
+    systems: values.systems?.split(',').map((s) => s.trim()),
+    log: (line) => process.stderr.write(`${line}\n`),
+  };
+  const machine = readMachineInfo(repoRoot);
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) {
+    context.log(`${scenario.name}: ${scenario.title}`);
+    results.push(await scenario.run(context));
+  }
+  const versions: Record<string, string> = {};
+  for (const result of results)
+    for (const system of result.systems)
+      if (system.version !== undefined) versions[system.system] = system.version;
+  const report: BenchReport = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    options: { engine: context.engine, quick: context.quick, warmupSeconds, durationSeconds },
+    versions,
+    scenarios: results,
+  };
+  const written = writeReport(outDir, wanted, report);
+  process.stdout.write(renderMarkdown(report));
+  context.log(`wrote ${written.json}\nwrote ${written.markdown}`);
+  if (context.cpuProfileDir !== undefined) context.log(`OpenCMQ CPU profiles in ${context.cpuProfileDir}`);
+  const failed = results.flatMap((r) => r.systems).filter((s) => s.status === 'failed');
+  return failed.length > 0 ? 1 : 0;
+}
+
+function seconds(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${flag} must be a number of seconds, got ${text}`);
+  return value;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
