@@ -249,12 +249,24 @@ export class SqliteStore implements Store {
       const outcomes = handles.map((h): DeleteOutcome => {
         const id = Number(h.msgId);
         if (!Number.isSafeInteger(id)) return 'invalid';
-        const m = this.sql.deletableByHandle.get(id, row.id, h.token, nowMs, cutoff);
-        if (m === undefined) return 'invalid';
-        this.sql.deleteById.run(id);
-        if (row.rewind_seconds > 0 && m.enqueued_at_ms > retainAfter) {
-          this.sql.retain.run(id, row.id, m.enqueued_at_ms, m.first_dequeued_at_ms, m.dequeue_count, m.body);
-          retained++;
+        if (row.rewind_seconds === 0) {
+          if (this.sql.deleteByHandle.run(id, row.id, h.token, nowMs, cutoff).changes === 0) return 'invalid';
+        } else {
+          // With rewind on, the row is read first: it moves to retained_messages.
+          const m = this.sql.deletableByHandle.get(id, row.id, h.token, nowMs, cutoff);
+          if (m === undefined) return 'invalid';
+          this.sql.deleteById.run(id);
+          if (m.enqueued_at_ms > retainAfter) {
+            this.sql.retain.run(
+              id,
+              row.id,
+              m.enqueued_at_ms,
+              m.first_dequeued_at_ms,
+              m.dequeue_count,
+              m.body,
+            );
+            retained++;
+          }
         }
         this.#trace(row, id, nowMs, 'deleted', formatHandle(h));
         deleted++;

@@ -95,6 +95,11 @@ export function prepareStatements(db: Database) {
       `UPDATE messages SET state = ${INFLIGHT}, visible_at_ms = ?, dequeue_count = dequeue_count + 1,
          first_dequeued_at_ms = ?, receipt_token = ? WHERE id = ?`,
     ),
+    /** The common delete: one statement, no row read (no rewind on the queue). */
+    deleteByHandle: prepare<[number, number, number, number, number]>(
+      `DELETE FROM messages WHERE id = ? AND queue_id = ? AND state = ${INFLIGHT}
+         AND receipt_token = ? AND visible_at_ms > ? AND enqueued_at_ms > ?`,
+    ),
     deletableByHandle: prepare<[number, number, number, number, number], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? AND queue_id = ? AND state = ${INFLIGHT}
          AND receipt_token = ? AND visible_at_ms > ? AND enqueued_at_ms > ?`,
