@@ -173,8 +173,9 @@ export function helpText(): string {
     );
   }
   lines.push('  --help                  Show this text', '', 'Environment:');
+  const envWidth = Math.max(...(SETTINGS as readonly Setting[]).map((s) => s.env?.length ?? 0)) + 2;
   for (const s of SETTINGS as readonly Setting[]) {
-    if (s.env !== undefined) lines.push(`  ${s.env.padEnd(34)}${s.key}`);
+    if (s.env !== undefined) lines.push(`  ${s.env.padEnd(envWidth)}${s.key}`);
   }
   lines.push('', 'Every setting, its default and meaning: docs/config.md');
   return lines.join('\n');
