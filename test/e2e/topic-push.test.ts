@@ -153,10 +153,12 @@ describe('topic push delivery', () => {
     const topic = `push-${++n}`;
     const target = await sink('ok');
     await topics.createTopic(topic, {});
-    await topics.subscribe(topic, 'gone', 'http', target.url, {});
-    await waitFor(() => server.app.dispatcher.workerCount > 0, 5000, 'a worker');
+    // Subscriptions of earlier tests have workers too: count from a settled refresh.
+    await server.app.dispatcher.refresh();
     const before = server.app.dispatcher.workerCount;
+    await topics.subscribe(topic, 'gone', 'http', target.url, {});
+    await waitFor(() => server.app.dispatcher.workerCount === before + 1, 5000, 'a worker');
     await topics.unsubscribe(topic, 'gone');
-    await waitFor(() => server.app.dispatcher.workerCount === before - 1, 5000, 'the worker to stop');
+    await waitFor(() => server.app.dispatcher.workerCount === before, 5000, 'the worker to stop');
   });
 });

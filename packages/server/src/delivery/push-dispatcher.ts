@@ -17,6 +17,7 @@ export class PushDispatcher {
   #unsubscribe: (() => void) | undefined;
   #refreshTimer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
+  #refreshAgain: Promise<void> | undefined;
   #closed = false;
 
   constructor(
@@ -43,9 +44,20 @@ export class PushDispatcher {
     return this.#workers.size;
   }
 
-  /** Brings the workers in line with the store's http subscriptions. */
+  /**
+   * Brings the workers in line with the store's http subscriptions. A refresh asked for while one runs
+   * runs again after it (that one may have read the list before the change that asked), and both callers
+   * wait for the second.
+   */
   refresh(): Promise<void> {
-    this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = undefined));
+    if (this.#refreshing !== undefined) {
+      this.#refreshAgain ??= this.#refreshing.then(() => {
+        this.#refreshAgain = undefined;
+        return this.refresh();
+      });
+      return this.#refreshAgain;
+    }
+    this.#refreshing = this.#refresh().finally(() => (this.#refreshing = undefined));
     return this.#refreshing;
   }
 

@@ -250,6 +250,48 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         expect(outcome).toEqual(['deleted', 'invalid', 'deleted']);
       });
 
+      it('deletes once when a batch names a message twice, whichever of its handles comes first', async () => {
+        await send('Orders', ['twice', 'stale-first']);
+        const [twice, staleFirst] = (await store.receiveMessages('Orders', vt(10), T0)).map((m) =>
+          parseReceiptHandle(m.receiptHandle),
+        );
+        expect(await store.deleteMessages('Orders', [twice!, twice!], T0 + 1)).toEqual([
+          'deleted',
+          'invalid',
+        ]);
+        const [again] = await store.receiveMessages('Orders', vt(10), T0 + 10_000);
+        const current = parseReceiptHandle(again!.receiptHandle);
+        expect(current.msgId).toBe(staleFirst!.msgId);
+        expect(await store.deleteMessages('Orders', [staleFirst!, current], T0 + 10_001)).toEqual([
+          'invalid',
+          'deleted',
+        ]);
+        expect((await store.getQueueStats('Orders', T0 + 10_002)).inactiveMsgNum).toBe(0);
+      });
+
+      it('sends, receives and deletes batches larger than 16 in order', async () => {
+        const bodies = Array.from({ length: 40 }, (_, i) => `m${i}`);
+        const ids = await store.sendMessages(
+          'Orders',
+          bodies.map((body) => ({ body, delaySeconds: 0 })),
+          T0,
+        );
+        expect(new Set(ids).size).toBe(40);
+        const received = await store.receiveMessages('Orders', { max: 40, visibilityTimeoutMs: 30_000 }, T0);
+        expect(received.map((m) => m.body)).toEqual(bodies);
+        expect(received.map((m) => m.msgId)).toEqual(ids);
+        const outcome = await store.deleteMessages(
+          'Orders',
+          received.map((m) => parseReceiptHandle(m.receiptHandle)),
+          T0 + 1,
+        );
+        expect(outcome).toEqual(new Array(40).fill('deleted'));
+        expect(await store.getQueueStats('Orders', T0 + 1)).toMatchObject({
+          activeMsgNum: 0,
+          inactiveMsgNum: 0,
+        });
+      });
+
       it('expires messages at the end of retention, in any state', async () => {
         await store.updateQueue('Orders', { msgRetentionSeconds: 60 }, T0);
         await send('Orders', ['old-ready', 'old-inflight'], T0);
