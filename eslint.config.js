@@ -17,7 +17,12 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        projectService: {
+          allowDefaultProject: [
+            'eslint.config.js',
+            'packages/server/src/store/sqlite/sqlite-thread-boot.mjs',
+          ],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },
