@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './log.js';
 import { Maintenance } from './service/maintenance.js';
 import { QueueService } from './service/queue-service.js';
 import { createMemoryStore } from './store/memory/memory-store.js';
-import { openThreadedSqliteStore } from './store/sqlite/threaded-sqlite-store.js';
+import { openSqliteStore } from './store/sqlite/open-sqlite-store.js';
 import type { Store } from './store/store.js';
 import type { TopicStore } from './store/topic-store.js';
 import { createGuardedLookup, resolveAllowedTarget } from './delivery/endpoint-policy.js';
@@ -40,9 +40,8 @@ export interface AppDependencies {
 export function createApp(config: Config, dependencies: AppDependencies = {}): App {
   const clock = dependencies.clock ?? systemClock;
   const log = dependencies.log ?? createLogger(config.logLevel);
-  // The SQLite engine runs on its own thread: its statements and fsyncs never stall the event loop.
-  const store: Store & TopicStore & { readonly opened?: Promise<void> } =
-    config.engine === 'memory' ? createMemoryStore() : openThreadedSqliteStore({ dataDir: config.dataDir });
+  const store: Store & TopicStore =
+    config.engine === 'memory' ? createMemoryStore() : openSqliteStore({ dataDir: config.dataDir });
   const credential = !config.auth
     ? undefined
     : resolveRootCredential({
@@ -116,7 +115,6 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
     dispatcher,
     credential,
     async start() {
-      await store.opened;
       await dispatcher.start();
       const address = await http.listen(config.port, config.host);
       return { host: address.address, port: address.port };
