@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 /**
  * Group commit: every write operation queued during one turn of the event loop runs in one transaction,
@@ -16,6 +16,9 @@ interface Pending {
 export class GroupCommit {
   readonly #db: Database;
   readonly #maxBatch: number;
+  /** Prepared once: exec() would parse these on every operation. */
+  readonly #savepoint: Statement;
+  readonly #release: Statement;
   #pending: Pending[] = [];
   #scheduled = false;
   #idle: Array<() => void> = [];
@@ -25,6 +28,8 @@ export class GroupCommit {
   constructor(db: Database, maxBatch = 512) {
     this.#db = db;
     this.#maxBatch = maxBatch;
+    this.#savepoint = db.prepare('SAVEPOINT op');
+    this.#release = db.prepare('RELEASE op');
   }
 
   /** Runs `operation` in the next batch; resolves after the batch is durably committed. */
@@ -51,11 +56,11 @@ export class GroupCommit {
     try {
       this.#db.exec('BEGIN IMMEDIATE');
       for (const item of batch) {
-        this.#db.exec('SAVEPOINT op');
+        this.#savepoint.run();
         const opHooks: Array<() => void> = [];
         try {
           const value = item.operation((hook) => opHooks.push(hook));
-          this.#db.exec('RELEASE op');
+          this.#release.run();
           hooks.push(...opHooks);
           results.push({ ok: true, value });
         } catch (error) {
