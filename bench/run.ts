@@ -3,7 +3,7 @@
  *
  *   npm run bench -- <scenario|all> [--quick] [--engine sqlite|memory] [--duration SECONDS]
  *                    [--warmup SECONDS] [--cpu-prof] [--systems LIST] [--rabbitmq-url URL] [--nats-url URL]
- *                    [--out DIR]
+ *                    [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES]
  *
  * Runs each system of each scenario in turn (never two at once), then writes
  * bench/results/<time>-<label>.json and .md with the commit, the machine and the peers' versions.
@@ -20,7 +20,7 @@ import type { ScenarioContext, ScenarioResult } from './scenarios/scenario.js';
 const QUICK = { warmupSeconds: 2, durationSeconds: 8 };
 const FULL = { warmupSeconds: 5, durationSeconds: 30 };
 
-const USAGE = `usage: npm run bench -- <${[...SCENARIOS.map((s) => s.name), 'all'].join('|')}> [--quick] [--engine ${ENGINES.join('|')}] [--duration S] [--warmup S] [--cpu-prof] [--systems opencmq,rabbitmq,nats,bare] [--rabbitmq-url URL] [--nats-url URL] [--out DIR]`;
+const USAGE = `usage: npm run bench -- <${[...SCENARIOS.map((s) => s.name), 'all'].join('|')}> [--quick] [--engine ${ENGINES.join('|')}] [--duration S] [--warmup S] [--cpu-prof] [--systems opencmq,rabbitmq,nats,bare] [--rabbitmq-url URL] [--nats-url URL] [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES]`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -35,6 +35,8 @@ async function main(): Promise<number> {
       'nats-url': { type: 'string', default: 'nats://127.0.0.1:4222' },
       systems: { type: 'string' },
       out: { type: 'string' },
+      rate: { type: 'string' },
+      backlog: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -53,8 +55,19 @@ async function main(): Promise<number> {
     return 2;
   }
   const defaults = values.quick ? QUICK : FULL;
-  const durationSeconds = seconds(values.duration, '--duration') ?? defaults.durationSeconds;
+  const durationFlagSeconds = seconds(values.duration, '--duration');
+  const durationSeconds = durationFlagSeconds ?? defaults.durationSeconds;
+  const pacedRatePerSecond = values.rate === undefined ? undefined : Number(values.rate);
+  if (pacedRatePerSecond !== undefined && !(pacedRatePerSecond > 0)) {
+    process.stderr.write(`--rate must be a positive number of messages per second, got ${values.rate}\n`);
+    return 2;
+  }
   const warmupSeconds = seconds(values.warmup, '--warmup') ?? defaults.warmupSeconds;
+  const backlogMessages = values.backlog === undefined ? undefined : Number(values.backlog);
+  if (backlogMessages !== undefined && !(Number.isSafeInteger(backlogMessages) && backlogMessages > 0)) {
+    process.stderr.write(`--backlog must be a positive whole number of messages, got ${values.backlog}\n`);
+    return 2;
+  }
   const repoRoot = resolve(import.meta.dirname, '..');
   const outDir = resolve(values.out ?? join(repoRoot, 'bench', 'results'));
   const startedAt = new Date().toISOString();
@@ -64,6 +77,9 @@ async function main(): Promise<number> {
     quick: values.quick,
     warmupMs: warmupSeconds * 1000,
     durationMs: durationSeconds * 1000,
+    durationFlagMs: durationFlagSeconds === undefined ? undefined : durationFlagSeconds * 1000,
+    pacedRatePerSecond,
+    backlogMessages,
     cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', startedAt.replace(/[:.]/g, '-')) : undefined,
     rabbitmqUrl: values['rabbitmq-url'],
     natsUrl: values['nats-url'],
@@ -92,6 +108,7 @@ async function main(): Promise<number> {
   const written = writeReport(outDir, wanted, report);
   process.stdout.write(renderMarkdown(report));
   context.log(`wrote ${written.json}\nwrote ${written.markdown}`);
+  for (const chart of written.charts) context.log(`wrote ${chart}`);
   if (context.cpuProfileDir !== undefined) context.log(`OpenCMQ CPU profiles in ${context.cpuProfileDir}`);
   const failed = results.flatMap((r) => r.systems).filter((s) => s.status === 'failed');
   return failed.length > 0 ? 1 : 0;

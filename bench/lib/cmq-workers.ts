@@ -3,6 +3,7 @@ import { makeBody, nowMs, readSentAt } from './body.js';
 import { arrayParams, type CmqBenchClient, NO_MESSAGE_CODE } from './cmq-client.js';
 import type { Meter } from './meter.js';
 import type { Semaphore } from './semaphore.js';
+import type { TokenBucket } from './token-bucket.js';
 import type { Worker } from './workload.js';
 
 export interface BatchSenderOptions {
@@ -17,12 +18,15 @@ export interface BatchSenderOptions {
   readonly meter: Meter;
   /** Count sent messages as the measured unit (the `single` scenario); consumers count otherwise. */
   readonly countSent?: boolean;
+  /** Paces the senders at a fixed aggregate rate (soak): a batch takes `batch` tokens first. */
+  readonly pacer?: TokenBucket;
 }
 
 /** Sends batches of 256-byte bodies stamped with the send time, one request in flight per worker. */
 export function cmqBatchSender(client: CmqBenchClient, options: BatchSenderOptions): Worker {
   return async (run) => {
     while (!run.stopped) {
+      if (options.pacer !== undefined && !(await options.pacer.take(options.batch))) break;
       if (!(await options.gate.acquire(options.permitsPerBatch))) break;
       const body = makeBody(nowMs());
       const params = {

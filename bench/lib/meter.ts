@@ -8,6 +8,8 @@ const MAX_ERROR_SAMPLES = 5;
  */
 export class Meter {
   readonly latency = new LatencyHistogram();
+  /** The same latencies again, reset by the timeline every interval (lib/timeline.ts). */
+  readonly intervalLatency = new LatencyHistogram();
   count = 0;
   errors = 0;
   readonly errorSamples: string[] = [];
@@ -17,7 +19,9 @@ export class Meter {
   }
 
   recordLatencyMs(ms: number): void {
-    if (Number.isFinite(ms)) this.latency.recordMs(ms);
+    if (!Number.isFinite(ms)) return;
+    this.latency.recordMs(ms);
+    this.intervalLatency.recordMs(ms);
   }
 
   error(reason: unknown): void {
@@ -31,6 +35,7 @@ export class Meter {
     this.count = 0;
     this.errors = 0;
     this.latency.reset();
+    this.intervalLatency.reset();
   }
 }
 

@@ -31,11 +31,23 @@ export interface OpenCmqOptions {
   readonly engine: Engine;
   /** When set, the server runs with --cpu-prof and writes its profile here on exit. */
   readonly cpuProfileDir?: string | undefined;
+  /**
+   * An existing data directory (preloaded, or left by a previous start), kept on stop: the caller owns
+   * it. By default each start gets a fresh temp directory, removed on stop.
+   */
+  readonly dataDir?: string;
 }
 
-/** Starts `packages/server/src/main.ts` on a free port with a fresh data directory, removed on stop. */
+/**
+ * Starts `packages/server/src/main.ts` on a free port, with a fresh data directory removed on stop or
+ * with `options.dataDir`.
+ */
 export async function startOpenCmq(options: OpenCmqOptions): Promise<OpenCmqServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'opencmq-bench-'));
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'opencmq-bench-'));
+  const removeDataDir = () => {
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   const nodeArgs: string[] = [];
   if (options.cpuProfileDir !== undefined) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
@@ -63,11 +75,11 @@ export async function startOpenCmq(options: OpenCmqOptions): Promise<OpenCmqServ
       engine: options.engine,
       async stop() {
         await server.stop();
-        rmSync(dataDir, { recursive: true, force: true });
+        removeDataDir();
       },
     };
   } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
     throw error;
   }
 }

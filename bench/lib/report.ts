@@ -1,7 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NOT_SELECTED, type ScenarioResult, type SystemResult } from '../scenarios/scenario.js';
+import { verdictOf } from './drift.js';
 import type { CpuUse, MachineInfo } from './machine.js';
+import { figureLines, targetTableLines } from './report-targets.js';
+import { chartsOf, type ChartFile } from './timeline-charts.js';
 
 /** One `npm run bench` invocation: where and how it ran, and every scenario's results. */
 export interface BenchReport {
@@ -20,19 +23,21 @@ export interface BenchReport {
   readonly scenarios: readonly ScenarioResult[];
 }
 
-/** Writes `<stamp>-<label>.json` and `.md` into `dir`; returns both paths. */
+/** Writes `<stamp>-<label>.json`, `.md` and the timeline charts (`.svg`) into `dir`; returns the paths. */
 export function writeReport(
   dir: string,
   label: string,
   report: BenchReport,
-): { json: string; markdown: string } {
+): { json: string; markdown: string; charts: string[] } {
   mkdirSync(dir, { recursive: true });
-  const stamp = report.startedAt.replace(/[:.]/g, '-');
-  const json = join(dir, `${stamp}-${label}.json`);
-  const markdown = join(dir, `${stamp}-${label}.md`);
+  const stem = `${report.startedAt.replace(/[:.]/g, '-')}-${label}`;
+  const json = join(dir, `${stem}.json`);
+  const markdown = join(dir, `${stem}.md`);
+  const charts = chartsOf(report.scenarios, stem);
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(markdown, renderMarkdown(report));
-  return { json, markdown };
+  for (const chart of charts) writeFileSync(join(dir, chart.fileName), chart.svg);
+  writeFileSync(markdown, renderMarkdown(report, charts));
+  return { json, markdown, charts: charts.map((chart) => join(dir, chart.fileName)) };
 }
 
 const fixed = (value: number | undefined, digits: number): string =>
@@ -40,7 +45,8 @@ const fixed = (value: number | undefined, digits: number): string =>
 
 const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
 
-export function renderMarkdown(report: BenchReport): string {
+/** The report as markdown; `charts` (files beside the markdown) are shown in their scenario's section. */
+export function renderMarkdown(report: BenchReport, charts: readonly ChartFile[] = []): string {
   const m = report.machine;
   const lines: string[] = [
     `# OpenCMQ benchmark, ${report.startedAt}`,
@@ -52,7 +58,7 @@ export function renderMarkdown(report: BenchReport): string {
       `load average ${m.loadAverageAtStart} at start.`,
     '',
     `Engine ${report.options.engine}; ${report.options.quick ? 'quick: ' : ''}${report.options.warmupSeconds} s warm-up, ` +
-      `${report.options.durationSeconds} s measured per system, one system at a time.`,
+      `${report.options.durationSeconds} s measured per system (soak and backlog set their own windows, given in their settings), one system at a time.`,
     '',
     `Versions: ${Object.entries(report.versions)
       .map(([k, v]) => `${k} = ${v}`)
@@ -79,6 +85,7 @@ export function renderMarkdown(report: BenchReport): string {
       );
     }
   }
+  lines.push(...targetTableLines(report.scenarios));
   lines.push(
     '',
     `CPU columns are cores busy on average over the measured window (1.00 = one core; the machine has ${m.cores}). ` +
@@ -93,10 +100,14 @@ export function renderMarkdown(report: BenchReport): string {
       lines.push(
         `- **${system.system}**${system.version === undefined ? '' : ` (${system.version})`}: ${system.setup}.`,
       );
+      lines.push(...figureLines(system));
       const samples = system.measurement?.errorSamples ?? [];
       if (samples.length > 0) lines.push(`  Errors seen: ${samples.map((s) => `\`${s}\``).join(', ')}.`);
     }
     lines.push('');
+    lines.push(...driftLines(scenario));
+    for (const chart of charts.filter((c) => c.scenario === scenario.scenario))
+      lines.push(`![${chart.title}](${chart.fileName})`, '');
   }
   return `${lines.join('\n')}\n`;
 }
@@ -131,4 +142,26 @@ function row(scenario: ScenarioResult, system: SystemResult): string {
 function restOfMachine(cpu: CpuUse): number | undefined {
   if (cpu.machineCores === undefined) return undefined;
   return Math.max(0, cpu.machineCores - cpu.loadgenCores - (cpu.serverCores ?? 0));
+}
+
+/** Soak's flatness table: first versus last fifth of the window, and the verdict. */
+function driftLines(scenario: ScenarioResult): string[] {
+  const checks = scenario.drift ?? [];
+  if (checks.length === 0) return [];
+  const value = (v: number | null, unit: string) =>
+    v === null ? '–' : `${fixed(v, v >= 100 ? 0 : 1)} ${unit}`;
+  const lines = [
+    '| drift | first fifth | last fifth | last / first | flat when | flat |',
+    '|---|--:|--:|--:|---|---|',
+    ...checks.map(
+      (c) =>
+        `| ${c.name} | ${value(c.firstFifth, c.unit)} | ${value(c.lastFifth, c.unit)} | ${c.ratio === null ? '–' : `${fixed(c.ratio, 2)}x`} | ${c.tolerance} | ${c.flat === null ? '–' : c.flat ? 'yes' : 'no'} |`,
+    ),
+  ];
+  return [
+    ...lines,
+    '',
+    `Verdict: **${verdictOf(checks)}** (each fifth is the median of its per-interval points).`,
+    '',
+  ];
 }

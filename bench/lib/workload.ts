@@ -3,6 +3,7 @@ import type { CpuUse } from './machine.js';
 import { startCpuMeter } from './machine.js';
 import type { Meter, MeterSnapshot } from './meter.js';
 import { snapshotOf } from './meter.js';
+import { defaultTimelineIntervalMs, startTimeline, type Timeline } from './timeline.js';
 
 /** Shared by the workers of one run: they loop until `stopped`. */
 export interface RunState {
@@ -24,6 +25,15 @@ export interface DriveOptions {
   readonly onStop: () => void | Promise<void>;
   /** Sampled every 100 ms during the window (e.g. the backlog); its mean is reported. */
   readonly gauge?: () => number;
+  /** Timeline sampling interval; default from the window's length (`defaultTimelineIntervalMs`). */
+  readonly timelineIntervalMs?: number;
+  /**
+   * Ends the warm-up and the window after counted units instead of after warmupMs and durationMs, which
+   * then only bound each part so that a stalled run still ends (the backlog scenario drains a fixed
+   * stock of messages). The window's units count from the end of the warm-up's, so a stock of exactly
+   * warmup + window units lasts to the end of the window; a window cut by its bound counts as an error.
+   */
+  readonly untilUnits?: { readonly warmup: number; readonly window: number };
 }
 
 export interface Measurement extends MeterSnapshot {
@@ -32,6 +42,8 @@ export interface Measurement extends MeterSnapshot {
   readonly cpu: CpuUse;
   readonly gaugeMean: number | undefined;
   readonly errorSamples: readonly string[];
+  /** Rate, latency, gauge and server memory per interval of the window. */
+  readonly timeline: Timeline;
 }
 
 /**
@@ -48,10 +60,19 @@ export async function drive(options: DriveOptions): Promise<Measurement> {
     }),
   );
   try {
-    await sleep(options.warmupMs);
+    const units = options.untilUnits;
+    if (units === undefined) await sleep(options.warmupMs);
+    else await untilCount(meter, units.warmup, options.warmupMs);
+    const windowUnits = units === undefined ? undefined : units.warmup + units.window - meter.count;
     meter.reset();
     const cpu = startCpuMeter(options.serverPid);
     const startedAt = performance.now();
+    const timeline = startTimeline({
+      meter,
+      intervalMs: options.timelineIntervalMs ?? defaultTimelineIntervalMs(options.durationMs),
+      serverPid: options.serverPid,
+      gauge: options.gauge,
+    });
     let gaugeSum = 0;
     let gaugeSamples = 0;
     const sampler =
@@ -61,10 +82,13 @@ export async function drive(options: DriveOptions): Promise<Measurement> {
             gaugeSum += options.gauge!();
             gaugeSamples++;
           }, 100);
-    await sleep(options.durationMs);
+    if (windowUnits === undefined) await sleep(options.durationMs);
+    else if (!(await untilCount(meter, windowUnits, options.durationMs)))
+      meter.error(`window ended at its ${options.durationMs / 1000} s bound before ${windowUnits} units`);
     const snapshot = snapshotOf(meter);
     const seconds = (performance.now() - startedAt) / 1000;
     const cpuUse = cpu.stop();
+    const timelineOfWindow = timeline.stop();
     clearInterval(sampler);
     return {
       ...snapshot,
@@ -73,12 +97,24 @@ export async function drive(options: DriveOptions): Promise<Measurement> {
       cpu: cpuUse,
       gaugeMean: gaugeSamples === 0 ? undefined : gaugeSum / gaugeSamples,
       errorSamples: [...meter.errorSamples],
+      timeline: timelineOfWindow,
     };
   } finally {
     state.stopped = true;
     signalStop();
     await options.onStop();
-    // A worker that ignores the stop must not hang the whole benchmark.
-    await Promise.race([Promise.allSettled(running), sleep(10_000)]);
+    // A worker that ignores the stop must not hang the whole benchmark. Unref'd: once the workers have
+    // settled, this timer must not keep the process alive for 10 s after the last scenario.
+    await Promise.race([Promise.allSettled(running), sleep(10_000, undefined, { ref: false })]);
   }
+}
+
+/** Resolves true once the meter has counted `units`, false when `boundMs` passed first. */
+async function untilCount(meter: Meter, units: number, boundMs: number): Promise<boolean> {
+  const deadline = performance.now() + boundMs;
+  while (meter.count < units) {
+    if (performance.now() >= deadline) return false;
+    await sleep(2);
+  }
+  return true;
 }

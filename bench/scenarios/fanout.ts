@@ -1,8 +1,9 @@
 import type { ChannelModel } from 'amqplib';
-import { callOrThrow, CmqBenchClient } from '../lib/cmq-client.js';
+import { callOrThrow } from '../lib/cmq-client.js';
 import { cmqBatchSender, cmqConsumer } from '../lib/cmq-workers.js';
 import { Meter } from '../lib/meter.js';
-import { openCmqVersion, startOpenCmq } from '../lib/opencmq-server.js';
+import { openCmqVersion } from '../lib/opencmq-server.js';
+import { withOpenCmq } from '../lib/opencmq-session.js';
 import { Semaphore } from '../lib/semaphore.js';
 import { drive, type Worker } from '../lib/workload.js';
 import {
@@ -75,19 +76,8 @@ export const fanout: Scenario = {
 const queueNames = (prefix: string) => Array.from({ length: FANOUT }, (_, i) => `${prefix}-${i}`);
 
 async function runOpenCmq(context: ScenarioContext): Promise<SystemRun> {
-  const server = await startOpenCmq({
-    repoRoot: context.repoRoot,
-    engine: context.engine,
-    cpuProfileDir: context.cpuProfileDir,
-  });
-  const clients: CmqBenchClient[] = [];
-  const client = () => {
-    const c = new CmqBenchClient(server);
-    clients.push(c);
-    return c;
-  };
-  try {
-    const admin = client();
+  return withOpenCmq(context, async (session) => {
+    const admin = session.client();
     await callOrThrow(admin, 'CreateTopic', { topicName: TOPIC });
     const queues = queueNames(TOPIC);
     for (const [i, queue] of queues.entries()) {
@@ -104,7 +94,7 @@ async function runOpenCmq(context: ScenarioContext): Promise<SystemRun> {
     const workers: Worker[] = [];
     for (let i = 0; i < PUBLISHERS; i++) {
       workers.push(
-        cmqBatchSender(client(), {
+        cmqBatchSender(session.client(), {
           action: 'BatchPublishMessage',
           target: { topicName: TOPIC },
           batch: BATCH,
@@ -117,7 +107,7 @@ async function runOpenCmq(context: ScenarioContext): Promise<SystemRun> {
     for (const queue of queues) {
       for (let i = 0; i < CONSUMERS_PER_QUEUE; i++) {
         workers.push(
-          cmqConsumer(client(), {
+          cmqConsumer(session.client(), {
             queue,
             batch: BATCH,
             pollingWaitSeconds: POLLING_WAIT_SECONDS,
@@ -132,18 +122,15 @@ async function runOpenCmq(context: ScenarioContext): Promise<SystemRun> {
       meter,
       warmupMs: context.warmupMs,
       durationMs: context.durationMs,
-      serverPid: server.pid,
+      serverPid: session.server.pid,
       gauge: () => BACKLOG_CAP - gate.available,
       onStop: () => {
         gate.close();
-        for (const c of clients) c.close();
+        session.closeClients();
       },
     });
-    return { version: openCmqVersion(server.engine), measurement, gaugeName: GAUGE };
-  } finally {
-    for (const c of clients) c.close();
-    await server.stop();
-  }
+    return { version: openCmqVersion(session.server.engine), measurement, gaugeName: GAUGE };
+  });
 }
 
 async function runRabbit(context: ScenarioContext): Promise<SystemRun> {

@@ -1,9 +1,11 @@
-import { callOrThrow, CmqBenchClient } from '../lib/cmq-client.js';
+import { callOrThrow, type CmqBenchClient } from '../lib/cmq-client.js';
 import { cmqBatchSender, cmqConsumer } from '../lib/cmq-workers.js';
 import { Meter } from '../lib/meter.js';
-import { openCmqVersion, startOpenCmq } from '../lib/opencmq-server.js';
+import { openCmqVersion } from '../lib/opencmq-server.js';
+import { withOpenCmq, type OpenCmqSession } from '../lib/opencmq-session.js';
 import { Semaphore } from '../lib/semaphore.js';
-import { drive, type Worker } from '../lib/workload.js';
+import type { TokenBucket } from '../lib/token-bucket.js';
+import { drive, type Measurement, type Worker } from '../lib/workload.js';
 import {
   connectNats,
   createWorkQueue,
@@ -32,11 +34,20 @@ import { ratioOf, runSystem, type Scenario, type ScenarioContext, type SystemRun
  * grow the queue for the whole run and the latency measures the run's length, not the system. With the cap,
  * a rate is one the system sustains with a bounded queue, and latency is at most about cap / rate.
  */
-const PRODUCERS = 16;
-const CONSUMERS = 16;
-const BATCH = 16;
-const BACKLOG_CAP = 1024;
-const POLLING_WAIT_SECONDS = 5;
+export const PRODUCERS = 16;
+export const CONSUMERS = 16;
+export const BATCH = 16;
+export const BACKLOG_CAP = 1024;
+export const POLLING_WAIT_SECONDS = 5;
+/** The workload's shape as reported (soak reports it too). */
+export const PIPELINE_SETTINGS = {
+  producers: PRODUCERS,
+  consumers: CONSUMERS,
+  batch: BATCH,
+  bodyBytes: 256,
+  backlogCap: BACKLOG_CAP,
+  pollingWaitSeconds: POLLING_WAIT_SECONDS,
+};
 const RABBIT_PREFETCH = 2 * BATCH;
 const NATS_MAX_MESSAGES = 2 * BATCH;
 /**
@@ -82,14 +93,7 @@ export const pipeline: Scenario = {
       title: this.title,
       unit: 'msgs/s',
       latencyMeaning: 'send to receive',
-      settings: {
-        producers: PRODUCERS,
-        consumers: CONSUMERS,
-        batch: BATCH,
-        bodyBytes: 256,
-        backlogCap: BACKLOG_CAP,
-        pollingWaitSeconds: POLLING_WAIT_SECONDS,
-      },
+      settings: PIPELINE_SETTINGS,
       systems,
       ratios: [
         ratioOf(systems, subject, 'rabbitmq', 'pipeline: OpenCMQ / RabbitMQ end-to-end msgs/s', 1.5),
@@ -106,62 +110,78 @@ export const pipeline: Scenario = {
 };
 
 async function runOpenCmq(context: ScenarioContext): Promise<SystemRun> {
-  const server = await startOpenCmq({
-    repoRoot: context.repoRoot,
-    engine: context.engine,
-    cpuProfileDir: context.cpuProfileDir,
-  });
-  const clients: CmqBenchClient[] = [];
-  try {
-    const admin = new CmqBenchClient(server);
-    clients.push(admin);
-    await callOrThrow(admin, 'CreateQueue', { queueName: QUEUE });
-    const meter = new Meter();
-    const gate = new Semaphore(BACKLOG_CAP);
-    const workers: Worker[] = [];
-    for (let i = 0; i < PRODUCERS; i++) {
-      const client = new CmqBenchClient(server);
-      clients.push(client);
-      workers.push(
-        cmqBatchSender(client, {
-          action: 'BatchSendMessage',
-          target: { queueName: QUEUE },
-          batch: BATCH,
-          gate,
-          permitsPerBatch: BATCH,
-          meter,
-        }),
-      );
-    }
-    for (let i = 0; i < CONSUMERS; i++) {
-      const client = new CmqBenchClient(server);
-      clients.push(client);
-      workers.push(
-        cmqConsumer(client, {
-          queue: QUEUE,
-          batch: BATCH,
-          pollingWaitSeconds: POLLING_WAIT_SECONDS,
-          gate,
-          meter,
-        }),
-      );
-    }
-    const measurement = await drive({
-      workers,
-      meter,
+  return withOpenCmq(context, async (session) => {
+    await callOrThrow(session.client(), 'CreateQueue', { queueName: QUEUE });
+    const measurement = await driveOpenCmqPipeline(session, QUEUE, {
       warmupMs: context.warmupMs,
       durationMs: context.durationMs,
-      serverPid: server.pid,
+      pacer: undefined,
+    });
+    return { version: openCmqVersion(session.server.engine), measurement, gaugeName: GAUGE };
+  });
+}
+
+export interface OpenCmqPipelineRun {
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** Producers take their batches from this bucket (soak); unpaced when undefined. */
+  readonly pacer: TokenBucket | undefined;
+  readonly timelineIntervalMs?: number;
+}
+
+/**
+ * Pipeline's OpenCMQ producers and consumers (lib/cmq-workers.ts) on `queue`, driven through one window,
+ * each on its own client of the session; soak runs the same workload paced.
+ */
+export async function driveOpenCmqPipeline(
+  session: OpenCmqSession,
+  queue: string,
+  run: OpenCmqPipelineRun,
+): Promise<Measurement> {
+  const meter = new Meter();
+  const gate = new Semaphore(BACKLOG_CAP);
+  const clients: CmqBenchClient[] = [];
+  const client = () => {
+    const c = session.client();
+    clients.push(c);
+    return c;
+  };
+  const workers: Worker[] = [];
+  for (let i = 0; i < PRODUCERS; i++) {
+    workers.push(
+      cmqBatchSender(client(), {
+        action: 'BatchSendMessage',
+        target: { queueName: queue },
+        batch: BATCH,
+        gate,
+        permitsPerBatch: BATCH,
+        meter,
+        ...(run.pacer === undefined ? {} : { pacer: run.pacer }),
+      }),
+    );
+  }
+  for (let i = 0; i < CONSUMERS; i++) {
+    workers.push(
+      cmqConsumer(client(), { queue, batch: BATCH, pollingWaitSeconds: POLLING_WAIT_SECONDS, gate, meter }),
+    );
+  }
+  try {
+    return await drive({
+      workers,
+      meter,
+      warmupMs: run.warmupMs,
+      durationMs: run.durationMs,
+      serverPid: session.server.pid,
       gauge: () => BACKLOG_CAP - gate.available,
+      ...(run.timelineIntervalMs === undefined ? {} : { timelineIntervalMs: run.timelineIntervalMs }),
       onStop: () => {
+        run.pacer?.close();
         gate.close();
-        for (const client of clients) client.close();
+        for (const c of clients) c.close();
       },
     });
-    return { version: openCmqVersion(server.engine), measurement, gaugeName: GAUGE };
   } finally {
-    for (const client of clients) client.close();
-    await server.stop();
+    for (const c of clients) c.close();
   }
 }
 

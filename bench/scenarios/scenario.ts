@@ -1,5 +1,8 @@
+import type { DriftCheck } from '../lib/drift.js';
 import type { Engine } from '../lib/opencmq-server.js';
+import type { TimelineChart } from '../lib/timeline-charts.js';
 import type { Measurement } from '../lib/workload.js';
+import { formatFigure, type Figure, type Target } from './targets.js';
 
 /**
  * The contract between bench/run.ts and a scenario. A scenario runs the same workload against OpenCMQ
@@ -13,6 +16,12 @@ export interface ScenarioContext {
   readonly quick: boolean;
   readonly warmupMs: number;
   readonly durationMs: number;
+  /** The window given with --duration, when it was (soak runs for 10 minutes otherwise). */
+  readonly durationFlagMs: number | undefined;
+  /** --rate: soak's paced rate in messages per second; soak calibrates it when undefined. */
+  readonly pacedRatePerSecond: number | undefined;
+  /** --backlog: messages the backlog scenario preloads; its default (1M quick, 10M full) when undefined. */
+  readonly backlogMessages: number | undefined;
   /** Write the OpenCMQ server's V8 CPU profile here (--cpu-prof). */
   readonly cpuProfileDir: string | undefined;
   readonly rabbitmqUrl: string;
@@ -43,6 +52,8 @@ export interface SystemResult {
   readonly gaugeName?: string;
   /** How this system was set up for the run: durability, windows, prefetch, … */
   readonly setup: string;
+  /** Other figures of the run (preload time, server memory, restart time), listed under its setup. */
+  readonly figures?: readonly Figure[];
 }
 
 export interface Ratio {
@@ -64,6 +75,14 @@ export interface ScenarioResult {
   readonly settings: Readonly<Record<string, string | number | boolean>>;
   readonly systems: readonly SystemResult[];
   readonly ratios: readonly Ratio[];
+  /** Targets on single figures (a p99 bound, memory, restart time), shown next to the ratios. */
+  readonly targets?: readonly Target[];
+  /** Timeline charts drawn in the report; throughput and latency when not set. */
+  readonly charts?: readonly TimelineChart[];
+  /** Drawn as a dashed line on the throughput chart (soak's paced rate). */
+  readonly targetRate?: number;
+  /** First versus last fifth of the window (soak): whether memory, latency and rate stayed flat. */
+  readonly drift?: readonly DriftCheck[];
 }
 
 /** Thrown by a peer that is not reachable: the system is reported as skipped, the rest still runs. */
@@ -75,6 +94,7 @@ export interface SystemRun {
   readonly version: string | undefined;
   readonly measurement: Measurement;
   readonly gaugeName?: string;
+  readonly figures?: readonly Figure[];
 }
 
 /** The skip reason of a system left out with --systems (the report leaves its row out). */
@@ -103,6 +123,8 @@ export async function runSystem(
         ` errors ${m.errors} loadgen ${m.cpu.loadgenCores.toFixed(2)} cores` +
         (m.cpu.serverCores === undefined ? '' : ` server ${m.cpu.serverCores.toFixed(2)} cores`),
     );
+    for (const figure of result.figures ?? [])
+      context.log(`  ${system}: ${figure.name} ${formatFigure(figure)}`);
     return {
       system,
       role,
@@ -111,6 +133,7 @@ export async function runSystem(
       measurement: m,
       setup,
       ...(result.gaugeName === undefined ? {} : { gaugeName: result.gaugeName }),
+      ...(result.figures === undefined ? {} : { figures: result.figures }),
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { checkDrift, verdictOf, type DriftRule } from './drift.js';
+import type { TimelinePoint } from './timeline.js';
+
+const pointsOf = (rss: ReadonlyArray<number | null>): TimelinePoint[] =>
+  rss.map((serverRssMiB, i) => ({ atSeconds: i + 1, rate: 100, p50Ms: 1, p99Ms: 2, gauge: 0, serverRssMiB }));
+
+const RSS: DriftRule = {
+  name: 'server RSS',
+  unit: 'MiB',
+  worseWhen: 'higher',
+  maxWorsening: 0.1,
+  slack: 8,
+  pick: (p) => p.serverRssMiB,
+};
+
+describe('checkDrift', () => {
+  it('compares the medians of the first and last fifth', () => {
+    // Fifths of 2 points: first [100, 300] -> 200, last [290, 310] -> 300.
+    const check = checkDrift(pointsOf([100, 300, 1, 1, 1, 1, 1, 1, 290, 310]), RSS);
+    expect(check).toMatchObject({ firstFifth: 200, lastFifth: 300, ratio: 1.5, flat: false });
+    expect(check.tolerance).toBe('<= 1.10x or +8 MiB');
+  });
+
+  it('counts a rise within the slack as flat even when the ratio is large', () => {
+    expect(checkDrift(pointsOf([10, 10, 10, 10, 17]), RSS).flat).toBe(true);
+  });
+
+  it('treats a fall as worse when lower is worse', () => {
+    const rate: DriftRule = { ...RSS, worseWhen: 'lower', slack: 0, pick: (p) => p.serverRssMiB };
+    expect(checkDrift(pointsOf([100, 100, 100, 100, 85]), rate).flat).toBe(false);
+    expect(checkDrift(pointsOf([100, 100, 100, 100, 95]), rate).flat).toBe(true);
+  });
+
+  it('cannot judge a metric that was never measured', () => {
+    const check = checkDrift(pointsOf([null, null, null, null, null]), RSS);
+    expect(check.flat).toBeNull();
+    expect(verdictOf([check])).toBe('unknown');
+  });
+});

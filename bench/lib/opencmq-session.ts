@@ -1,0 +1,41 @@
+import { CmqBenchClient } from './cmq-client.js';
+import { startOpenCmq, type OpenCmqOptions, type OpenCmqServer } from './opencmq-server.js';
+
+/** A started OpenCMQ server and the keep-alive clients opened on it, all closed together. */
+export interface OpenCmqSession {
+  readonly server: OpenCmqServer;
+  /** A new keep-alive client of the server, closed with the session. */
+  client(): CmqBenchClient;
+  /** Closes every client opened so far (a workload's onStop), the server stays up. */
+  closeClients(): void;
+}
+
+/** Starts OpenCMQ, runs `body`, then closes every client and stops the server, whatever `body` did. */
+export async function withOpenCmq<T>(
+  options: Pick<OpenCmqOptions, 'repoRoot' | 'engine' | 'cpuProfileDir'>,
+  body: (session: OpenCmqSession) => Promise<T>,
+): Promise<T> {
+  const server = await startOpenCmq({
+    repoRoot: options.repoRoot,
+    engine: options.engine,
+    cpuProfileDir: options.cpuProfileDir,
+  });
+  const clients: CmqBenchClient[] = [];
+  const session: OpenCmqSession = {
+    server,
+    client() {
+      const client = new CmqBenchClient(server);
+      clients.push(client);
+      return client;
+    },
+    closeClients() {
+      for (const client of clients) client.close();
+    },
+  };
+  try {
+    return await body(session);
+  } finally {
+    session.closeClients();
+    await server.stop();
+  }
+}

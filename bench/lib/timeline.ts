@@ -1,0 +1,99 @@
+import type { Meter } from './meter.js';
+import { readRssMiB } from './process-rss.js';
+
+/**
+ * What a run looked like over its measured window, one point per interval: the basis of the charts and
+ * of soak's drift checks. Latencies are of the interval alone (the meter keeps a second histogram that is
+ * reset every interval), so a point's p99 is not smoothed by the whole window. `null` where an interval
+ * had nothing to measure (JSON has no NaN).
+ */
+export interface TimelinePoint {
+  /** End of the interval, seconds since the window started. */
+  readonly atSeconds: number;
+  /** Units completed in the interval (messages, requests, deliveries) per second. */
+  readonly rate: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  /** Mean of the run's gauge over the interval (e.g. the backlog). */
+  readonly gauge: number | null;
+  /** Resident memory of the server process at the end of the interval. */
+  readonly serverRssMiB: number | null;
+}
+
+export interface Timeline {
+  readonly intervalSeconds: number;
+  readonly points: readonly TimelinePoint[];
+}
+
+/** Candidate sampling intervals; the default is the shortest giving at most MAX_DEFAULT_POINTS points. */
+const INTERVALS_MS = [250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000] as const;
+const MAX_DEFAULT_POINTS = 60;
+/** A last interval shorter than this share of the interval is dropped: its rate would be noise. */
+const MIN_LAST_INTERVAL_SHARE = 0.5;
+
+/** 250 ms for an 8-s window (32 points), 500 ms for 30 s (60), 10 s for 10 minutes (60). */
+export function defaultTimelineIntervalMs(windowMs: number): number {
+  return INTERVALS_MS.find((ms) => windowMs / ms <= MAX_DEFAULT_POINTS) ?? INTERVALS_MS.at(-1)!;
+}
+
+export interface TimelineOptions {
+  readonly meter: Meter;
+  readonly intervalMs: number;
+  readonly serverPid: number | undefined;
+  readonly gauge?: (() => number) | undefined;
+}
+
+/** Starts sampling now (the start of the window); `stop()` closes the last interval and returns all. */
+export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
+  const { meter } = options;
+  const startedAt = performance.now();
+  const points: TimelinePoint[] = [];
+  let intervalStartedAt = startedAt;
+  let countAtStart = meter.count;
+  let gaugeSum = 0;
+  let gaugeSamples = 0;
+  meter.intervalLatency.reset();
+  const gaugeTimer =
+    options.gauge === undefined
+      ? undefined
+      : setInterval(
+          () => {
+            gaugeSum += options.gauge!();
+            gaugeSamples++;
+          },
+          Math.min(100, options.intervalMs / 4),
+        );
+  const sample = () => {
+    const now = performance.now();
+    const seconds = (now - intervalStartedAt) / 1000;
+    const latency = meter.intervalLatency;
+    const rss = options.serverPid === undefined ? undefined : readRssMiB(options.serverPid);
+    points.push({
+      atSeconds: round((now - startedAt) / 1000, 3),
+      rate: round((meter.count - countAtStart) / seconds, 1),
+      p50Ms: latency.count === 0 ? null : round(latency.quantileMs(0.5), 2),
+      p99Ms: latency.count === 0 ? null : round(latency.quantileMs(0.99), 2),
+      gauge: gaugeSamples === 0 ? null : round(gaugeSum / gaugeSamples, 1),
+      serverRssMiB: rss === undefined ? null : round(rss, 1),
+    });
+    latency.reset();
+    intervalStartedAt = now;
+    countAtStart = meter.count;
+    gaugeSum = 0;
+    gaugeSamples = 0;
+  };
+  const timer = setInterval(sample, options.intervalMs);
+  return {
+    stop(): Timeline {
+      clearInterval(timer);
+      clearInterval(gaugeTimer);
+      if (performance.now() - intervalStartedAt >= options.intervalMs * MIN_LAST_INTERVAL_SHARE) sample();
+      return { intervalSeconds: options.intervalMs / 1000, points };
+    },
+  };
+}
+
+const round = (value: number, digits: number): number => {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+};
