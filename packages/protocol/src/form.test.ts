@@ -7,7 +7,58 @@ const decoded = (text: string, maxParams = 256): Map<string, string> => {
   return result.params;
 };
 
+/** What decodeForm did before its own parser: URLSearchParams, with the same duplicate and size rules. */
+function decodeWithUrlSearchParams(text: string, maxParams: number): ReturnType<typeof decodeForm> {
+  const params = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (key.length === 0) continue;
+    if (params.has(key)) return { ok: false, error: { kind: 'duplicate', key } };
+    if (params.size >= maxParams) return { ok: false, error: { kind: 'too-many', limit: maxParams } };
+    params.set(key, value);
+  }
+  return { ok: true, params };
+}
+
 describe('decodeForm', () => {
+  it('decodes exactly as URLSearchParams does when given random forms with malformed escapes and bad UTF-8', () => {
+    const pieces = [
+      'a',
+      'b',
+      'msgBody',
+      '=',
+      '&',
+      '+',
+      '%',
+      '%4',
+      '%41',
+      '%2B',
+      '%26',
+      '%3d',
+      '%zz',
+      '%C3%A9',
+      '%E4%BD',
+      '%F0%9F%98%80',
+      '%FF',
+      'é',
+      '你',
+      '?',
+      ' ',
+      '.',
+      '0',
+      '1',
+    ];
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 48271) % 2147483647;
+      return seed % n;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const text = Array.from({ length: next(24) }, () => pieces[next(pieces.length)]!).join('');
+      const maxParams = 1 + next(6);
+      expect(decodeForm(text, maxParams), text).toEqual(decodeWithUrlSearchParams(text, maxParams));
+    }
+  });
+
   it('decodes + as a space when values were form-encoded', () => {
     expect(decoded('msgBody=hello+world').get('msgBody')).toBe('hello world');
   });
