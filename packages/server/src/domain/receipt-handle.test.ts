@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '@opencmq/protocol';
 import { isDomainError } from './errors.js';
-import { formatReceiptHandle, parseReceiptHandle, RECEIPT_TOKEN_LIMIT } from './receipt-handle.js';
+import { base36, formatReceiptHandle, parseReceiptHandle, RECEIPT_TOKEN_LIMIT } from './receipt-handle.js';
 
 const parseError = (text: string): unknown => {
   try {
@@ -22,6 +22,31 @@ describe('formatReceiptHandle', () => {
     const text = formatReceiptHandle({ msgId: '9'.repeat(20), token: RECEIPT_TOKEN_LIMIT - 1 });
     expect(text).toMatch(LIMITS.receiptHandlePattern);
     expect(text.length).toBeLessThanOrEqual(LIMITS.receiptHandleMaxLength);
+  });
+});
+
+describe('base36', () => {
+  it('writes what toString(36) writes when given whole numbers up to the token limit, halves split or not', () => {
+    const low = 36 ** 5;
+    const edges = [
+      0,
+      1,
+      35,
+      36,
+      low - 1,
+      low,
+      low + 1,
+      low * 36,
+      2 ** 31,
+      2 ** 32 + 7,
+      RECEIPT_TOKEN_LIMIT - 1,
+    ];
+    let seed = 1;
+    const spread = Array.from({ length: 2000 }, () => {
+      seed = (seed * 48271) % 2147483647;
+      return Math.floor((seed / 2147483647) * RECEIPT_TOKEN_LIMIT);
+    });
+    for (const n of [...edges, ...spread]) expect(base36(n)).toBe(n.toString(36));
   });
 });
 

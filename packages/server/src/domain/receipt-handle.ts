@@ -14,7 +14,19 @@ export interface ReceiptHandle {
 export const RECEIPT_TOKEN_LIMIT = 2 ** 48;
 
 export function formatReceiptHandle(handle: ReceiptHandle): string {
-  return `${handle.msgId}:${handle.token.toString(36)}`;
+  return `${handle.msgId}:${base36(handle.token)}`;
+}
+
+const LOW_DIGITS = 5;
+const LOW_LIMIT = 36 ** LOW_DIGITS;
+
+/**
+ * `n.toString(36)` for a whole number below 2^48, in two small-integer halves: V8 formats a number
+ * beyond 2^31 in radix 36 on a slow path (about 1 µs), a small integer on a fast one (a quarter of that).
+ */
+export function base36(n: number): string {
+  if (n < LOW_LIMIT) return n.toString(36);
+  return Math.floor(n / LOW_LIMIT).toString(36) + (n % LOW_LIMIT).toString(36).padStart(LOW_DIGITS, '0');
 }
 
 export function parseReceiptHandle(text: string): ReceiptHandle {
