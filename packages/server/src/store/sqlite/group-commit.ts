@@ -1,11 +1,18 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { DomainError } from '../../domain/errors.js';
+import type { WalSync } from './wal-sync.js';
 
 /**
  * Group commit: every write operation queued during one turn of the event loop runs in one transaction,
- * and all of them are acknowledged after its single COMMIT, which fsyncs the WAL (synchronous=FULL).
- * While one batch commits, new requests queue up, so batches grow with load and fsyncs per message fall.
- * Each operation runs inside its own SAVEPOINT: one that throws (a queue not found, a full queue) is
- * rolled back alone and rejects alone; the rest of the batch commits.
+ * and all of them are acknowledged after its COMMIT and the fdatasync of the WAL that follows it
+ * (WalSync, on the thread pool). While one batch syncs, the event loop goes on reading and checking
+ * requests and new writes queue up, so batches grow with load and fsyncs per message fall; the next batch
+ * runs when the sync is done. Each operation runs inside its own SAVEPOINT: one that throws (a queue not
+ * found, a full queue) is rolled back alone and rejects alone; the rest of the batch commits.
+ *
+ * After-commit hooks (wake-ups of waiting receivers) run at COMMIT, before the sync: whatever they cause
+ * is a later write, acknowledged after a later sync that covers this batch too. Reads between COMMIT and
+ * the sync can see a write that is not yet acknowledged, as with any write racing a read.
  */
 interface Pending {
   readonly operation: (afterCommit: (hook: () => void) => void) => unknown;
@@ -19,15 +26,24 @@ export class GroupCommit {
   /** Prepared once: exec() would parse these on every operation. */
   readonly #savepoint: Statement;
   readonly #release: Statement;
+  readonly #wal: WalSync;
+  readonly #onRollback: () => void;
   #pending: Pending[] = [];
   #scheduled = false;
   #idle: Array<() => void> = [];
   /** Batches committed and operations in them, for metrics and benchmarks. */
   readonly stats = { batches: 0, operations: 0 };
 
-  constructor(db: Database, maxBatch = 512) {
+  /** `onRollback` runs after an operation or a whole batch is rolled back (caches of rows drop it). */
+  constructor(
+    db: Database,
+    wal: WalSync,
+    options: { maxBatch?: number | undefined; onRollback: () => void },
+  ) {
     this.#db = db;
-    this.#maxBatch = maxBatch;
+    this.#wal = wal;
+    this.#maxBatch = options.maxBatch ?? 512;
+    this.#onRollback = options.onRollback;
     this.#savepoint = db.prepare('SAVEPOINT op');
     this.#release = db.prepare('RELEASE op');
   }
@@ -51,6 +67,12 @@ export class GroupCommit {
 
   #flush(): void {
     const batch = this.#pending.splice(0, this.#maxBatch);
+    if (this.#wal.failure !== undefined) {
+      const error = storeUnavailable(this.#wal.failure);
+      for (const item of batch) item.reject(error);
+      this.#afterFlush();
+      return;
+    }
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     const hooks: Array<() => void> = [];
     try {
@@ -65,25 +87,34 @@ export class GroupCommit {
           results.push({ ok: true, value });
         } catch (error) {
           this.#db.exec('ROLLBACK TO op; RELEASE op');
+          this.#onRollback();
           results.push({ ok: false, error });
         }
       }
       this.#db.exec('COMMIT');
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      this.#onRollback();
       for (const item of batch) item.reject(error);
       this.#afterFlush();
       return;
     }
     this.stats.batches++;
     this.stats.operations += batch.length;
-    batch.forEach((item, i) => {
-      const result = results[i]!;
-      if (result.ok) item.resolve(result.value);
-      else item.reject(result.error);
-    });
     for (const hook of hooks) hook();
-    this.#afterFlush();
+    this.#wal.afterSync((syncError) => {
+      if (syncError !== undefined) {
+        const error = storeUnavailable(syncError);
+        for (const item of batch) item.reject(error);
+      } else {
+        batch.forEach((item, i) => {
+          const result = results[i]!;
+          if (result.ok) item.resolve(result.value);
+          else item.reject(result.error);
+        });
+      }
+      this.#afterFlush();
+    });
   }
 
   #afterFlush(): void {
@@ -94,4 +125,11 @@ export class GroupCommit {
     this.#scheduled = false;
     for (const resolve of this.#idle.splice(0)) resolve();
   }
+}
+
+function storeUnavailable(cause: Error): DomainError {
+  return new DomainError('STORE_UNAVAILABLE', {
+    detail: `the write may not be on disk (${cause.message}); restart the server`,
+    cause,
+  });
 }

@@ -4,6 +4,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteEngine } from './sqlite-engine.js';
+import { WalSync } from './wal-sync.js';
 
 export interface SqliteStoreOptions {
   /** Directory holding `opencmq.db` and its WAL. Created if missing. */
@@ -13,30 +14,35 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * Opens (creating and migrating as needed) the embedded engine in `dataDir`: one SQLite file in WAL mode
- * with synchronous=FULL, so a commit is on disk before it returns.
+ * Opens (creating and migrating as needed) the embedded engine in `dataDir`: one SQLite file in WAL mode.
+ * synchronous=NORMAL: COMMIT does not fsync, WalSync fdatasyncs the WAL off the event loop before the
+ * group commit acknowledges (NORMAL still syncs around checkpoints, so checkpointed frames are safe).
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteEngine {
   mkdirSync(options.dataDir, { recursive: true });
-  let db: Database;
+  let db: Database | undefined;
   try {
     // A short busy timeout: the only other holder can be a second server, which must fail fast.
     db = new BetterSqlite3(join(options.dataDir, 'opencmq.db'), { timeout: 250 });
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma('synchronous = NORMAL');
     // 64 MiB of page cache (SQLite's default is 2 MiB): keeps the upper levels of the message indexes
     // of multi-million-message queues in memory.
     db.pragma('cache_size = -65536');
     // One server process owns the file: a second one fails at start instead of corrupting state.
     db.pragma('locking_mode = EXCLUSIVE');
     migrate(db);
+    // The WAL file exists once the connection has read the database (migrate did), and stays while the
+    // connection is open.
+    return new SqliteEngine(db, new WalSync(`${db.name}-wal`), options.maxBatch);
   } catch (error) {
+    // A half-opened connection would keep the exclusive lock for the life of this process.
+    if (db?.open === true) db.close();
     throw new DomainError('STORE_UNAVAILABLE', {
       detail: `cannot open the SQLite database in ${options.dataDir}: ${(error as Error).message}`,
       cause: error,
     });
   }
-  return new SqliteEngine(db, options.maxBatch);
 }
 
 function migrate(db: Database): void {

@@ -22,6 +22,8 @@ import type {
   TracePruning,
 } from '../store.js';
 import { GroupCommit } from './group-commit.js';
+import { QueueRows } from './queue-rows.js';
+import type { WalSync } from './wal-sync.js';
 import { deadLetterPolicyOf, toQueue, type QueueRow } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -34,8 +36,8 @@ const STATE_NAMES: Record<number, MessageLocation> = {
 export type AfterCommit = (hook: () => void) => void;
 
 /**
- * The embedded engine: one SQLite file in WAL mode with synchronous=FULL, so a commit is on disk before
- * it returns; writes share commits through GroupCommit. Counts live in the queue row and change in the
+ * The embedded engine: one SQLite file in WAL mode; writes share commits through GroupCommit, which
+ * acknowledges them once the WAL is fdatasynced (WalSync). Counts live in the queue row and change in the
  * same transaction as the messages; time-driven transitions (delay end, visibility timeout, expiry,
  * dead-letter moves) are applied for a queue when it is next touched ("settled"), through indexes, so no
  * operation scans the queue: the cost is O(log n) per message touched. Deleted messages of a queue with
@@ -47,12 +49,18 @@ export class SqliteStore implements Store {
   protected readonly commit: GroupCommit;
   protected readonly listeners = new ReadyListeners();
   protected readonly sql: Statements;
+  /** Queue rows by name key: configuration cached, counts fresh. */
+  protected readonly rows: QueueRows;
   #closed = false;
 
-  constructor(db: Database, maxBatch: number | undefined) {
+  readonly #wal: WalSync;
+
+  constructor(db: Database, wal: WalSync, maxBatch: number | undefined) {
     this.db = db;
-    this.commit = new GroupCommit(db, maxBatch);
+    this.#wal = wal;
     this.sql = prepareStatements(db);
+    this.rows = new QueueRows(db);
+    this.commit = new GroupCommit(db, wal, { maxBatch, onRollback: () => this.rows.clear() });
   }
 
   createQueue(input: CreateQueueInput): Promise<Queue> {
@@ -79,15 +87,13 @@ export class SqliteStore implements Store {
         input.nowMs,
         input.nowMs,
       );
+      this.rows.forget(key);
       return toQueue(this.sql.queueByKey.get(key)!);
     });
   }
 
   getQueue(name: string): Promise<Queue | undefined> {
-    return this.read(() => {
-      const row = this.sql.queueByKey.get(queueKey(name));
-      return row && toQueue(row);
-    });
+    return this.read(() => this.rows.queue(queueKey(name)));
   }
 
   listQueues(query: ListQuery): Promise<{ total: number; queues: Queue[] }> {
@@ -137,6 +143,7 @@ export class SqliteStore implements Store {
         this.sql.dropRetainedUntil.run(row.id, Number.MAX_SAFE_INTEGER);
         this.sql.addRetained.run(-row.retained_count, row.id);
       }
+      this.rows.forget(row.name_key);
       return toQueue(this.sql.queueById.get(row.id)!);
     });
   }
@@ -151,6 +158,7 @@ export class SqliteStore implements Store {
         });
       }
       this.sql.deleteQueue.run(row.id);
+      this.rows.forget(row.name_key);
       this.sql.dedupForgetQueue.run(row.id);
       // Messages of a big queue are reclaimed in chunks by expireMessages, not in this transaction.
       this.sql.dropQueue.run(row.id);
@@ -456,6 +464,7 @@ export class SqliteStore implements Store {
     this.listeners.clear();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
+    this.#wal.close();
   }
 
   protected write<T>(operation: (afterCommit: AfterCommit) => T): Promise<T> {
@@ -476,7 +485,7 @@ export class SqliteStore implements Store {
   }
 
   protected queueRow(name: string): QueueRow {
-    const row = this.sql.queueByKey.get(queueKey(name));
+    const row = this.rows.get(queueKey(name));
     if (row === undefined) throw new DomainError('QUEUE_NOT_FOUND', { detail: name });
     return row;
   }
@@ -491,7 +500,7 @@ export class SqliteStore implements Store {
     nowMs: number,
     afterCommit: AfterCommit,
   ): 'stored' | 'missing' | 'full' {
-    const row = this.sql.queueByKey.get(queueKey(queueName));
+    const row = this.rows.get(queueKey(queueName));
     if (row === undefined) return 'missing';
     if (row.ready_count + row.delayed_count + row.inflight_count >= row.max_msg_heap_num) return 'full';
     // The queue's own size limit holds for topic deliveries too (counted as dropped by the caller).
@@ -534,7 +543,7 @@ export class SqliteStore implements Store {
     // The background sweep expires in bounded chunks itself (expire = false).
     if (expire) this.#expire(row, nowMs);
     const policy = deadLetterPolicyOf(row);
-    const dlq = policy === null ? undefined : this.sql.queueByKey.get(queueKey(policy.deadLetterQueue));
+    const dlq = policy === null ? undefined : this.rows.get(queueKey(policy.deadLetterQueue));
     let movedOut = 0;
     if (policy?.policy === 0 && dlq !== undefined) {
       const over = this.sql.dueInflightOverLimit.all(row.id, nowMs, policy.maxReceiveCount);
@@ -542,8 +551,9 @@ export class SqliteStore implements Store {
       if (over.length > 0) this.sql.addCounts.run(0, 0, -over.length, row.id);
       movedOut += over.length;
     }
-    const fromDelayed = this.sql.promote.run(row.id, DELAYED, nowMs).changes;
-    const fromInflight = this.sql.promote.run(row.id, INFLIGHT, nowMs).changes;
+    const due = this.sql.anyDue.get(row.id, nowMs, row.id, nowMs) === 1;
+    const fromDelayed = due ? this.sql.promote.run(row.id, DELAYED, nowMs).changes : 0;
+    const fromInflight = due ? this.sql.promote.run(row.id, INFLIGHT, nowMs).changes : 0;
     const promoted = fromDelayed + fromInflight;
     if (promoted > 0) {
       this.sql.addCounts.run(promoted, -fromDelayed, -fromInflight, row.id);
@@ -563,7 +573,7 @@ export class SqliteStore implements Store {
       this.sql.addCounts.run(movedOut, 0, 0, dlq.id);
       afterCommit(() => this.listeners.emit(dlq.name_key, movedOut));
     }
-    return this.sql.queueById.get(row.id)!;
+    return this.rows.withFreshCounts(row);
   }
 
   #moveToDeadLetter(source: QueueRow, dlq: QueueRow, id: number, nowMs: number): void {

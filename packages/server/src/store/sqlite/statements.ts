@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { MESSAGE_STATES } from '../../domain/message.js';
 import type { MessageRow, QueueRow } from './rows.js';
 
-const { ready: READY, inflight: INFLIGHT } = MESSAGE_STATES;
+const { ready: READY, delayed: DELAYED, inflight: INFLIGHT } = MESSAGE_STATES;
 const MESSAGE_COLUMNS =
   'id, state, visible_at_ms, body, enqueued_at_ms, first_dequeued_at_ms, dequeue_count, source_queue_id';
 
@@ -56,6 +56,11 @@ export function prepareStatements(db: Database) {
     promote: prepare<[number, number, number]>(
       `UPDATE messages SET state = ${READY} WHERE queue_id = ? AND state = ? AND visible_at_ms <= ?`,
     ),
+    /** Whether settle has a delayed or in-flight message to promote: a read is cheaper than two UPDATEs. */
+    anyDue: prepare<[number, number, number, number], number>(
+      `SELECT EXISTS (SELECT 1 FROM messages WHERE queue_id = ? AND state = ${DELAYED} AND visible_at_ms <= ?)
+         OR EXISTS (SELECT 1 FROM messages WHERE queue_id = ? AND state = ${INFLIGHT} AND visible_at_ms <= ?)`,
+    ).pluck(true),
     dueInflightOverLimit: prepare<[number, number, number], { id: number }>(
       `SELECT id FROM messages WHERE queue_id = ? AND state = ${INFLIGHT} AND visible_at_ms <= ? AND dequeue_count >= ?`,
     ),

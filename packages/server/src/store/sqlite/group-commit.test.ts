@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isDomainError } from '../../domain/errors.js';
+import { GroupCommit } from './group-commit.js';
+import { WalSync } from './wal-sync.js';
+
+const opened: Array<{ db: Database; wal: WalSync; dir: string }> = [];
+afterEach(() => {
+  for (const { db, wal, dir } of opened.splice(0)) {
+    db.close();
+    wal.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A real SQLite file in WAL mode with synchronous=NORMAL, as openSqliteStore sets it up. */
+function setUp(walPath?: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'opencmq-group-commit-'));
+  const db = new BetterSqlite3(join(dir, 'test.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE t (v TEXT NOT NULL)');
+  const wal = new WalSync(walPath ?? `${db.name}-wal`);
+  opened.push({ db, wal, dir });
+  const rollbacks = { count: 0 };
+  const commit = new GroupCommit(db, wal, { onRollback: () => rollbacks.count++ });
+  const insert = db.prepare<[string]>('INSERT INTO t (v) VALUES (?)');
+  const rows = () => db.prepare('SELECT v FROM t ORDER BY rowid').pluck().all();
+  return { db, wal, commit, insert, rows, rollbacks };
+}
+
+describe('GroupCommit with WalSync', () => {
+  it('acknowledges writes only after the WAL was fdatasynced, once for all writes queued in one turn', async () => {
+    const { wal, commit, insert, rows } = setUp();
+    const syncsAtAck: number[] = [];
+    const writes = ['a', 'b', 'c'].map((v) =>
+      commit.run(() => insert.run(v)).then(() => syncsAtAck.push(wal.syncs)),
+    );
+    await Promise.all(writes);
+    expect(syncsAtAck).toEqual([1, 1, 1]);
+    expect(rows()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('runs after-commit hooks before the sync and writes queued during a sync in the next batch', async () => {
+    const { wal, commit, insert } = setUp();
+    let syncsAtHook = -1;
+    const first = commit.run((afterCommit) => {
+      insert.run('first');
+      afterCommit(() => (syncsAtHook = wal.syncs));
+    });
+    // Queued after the first batch has committed, while its fdatasync runs on the thread pool.
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = commit.run(() => insert.run('second'));
+    await first;
+    expect(syncsAtHook).toBe(0);
+    expect(wal.syncs).toBe(1);
+    await second;
+    expect(wal.syncs).toBe(2);
+  });
+
+  it('rolls back only the operation that throws and reports the rollback when one operation of a batch fails', async () => {
+    const { commit, insert, rows, rollbacks } = setUp();
+    const results = await Promise.allSettled([
+      commit.run(() => insert.run('kept')),
+      commit.run(() => {
+        insert.run('undone');
+        throw new Error('refused');
+      }),
+      commit.run(() => insert.run('also kept')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(rows()).toEqual(['kept', 'also kept']);
+    expect(rollbacks.count).toBe(1);
+  });
+
+  it('fails the batch with STORE_UNAVAILABLE and refuses later writes unrun when fdatasync fails', async () => {
+    // fdatasync of /dev/null fails with EINVAL: a real failing sync.
+    const { commit, insert } = setUp('/dev/null');
+    const first = await commit.run(() => insert.run('x')).catch((error: unknown) => error);
+    expect(isDomainError(first) && first.code).toBe('STORE_UNAVAILABLE');
+    expect(String((first as Error).message)).toMatch(/fdatasync of \/dev\/null failed/);
+    let ran = false;
+    const second = await commit
+      .run(() => {
+        ran = true;
+      })
+      .catch((error: unknown) => error);
+    expect(isDomainError(second) && second.code).toBe('STORE_UNAVAILABLE');
+    expect(ran).toBe(false);
+  });
+
+  it('resolves drain only after the last batch is synced', async () => {
+    const { wal, commit, insert } = setUp();
+    void commit.run(() => insert.run('x'));
+    await commit.drain();
+    expect(wal.syncs).toBe(1);
+  });
+});
