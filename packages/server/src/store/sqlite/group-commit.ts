@@ -6,8 +6,9 @@ import type { WalSync } from './wal-sync.js';
  * Group commit: every write operation queued during one turn of the event loop runs in one transaction,
  * and all of them are acknowledged after its COMMIT and the fdatasync of the WAL that follows it
  * (WalSync, on the thread pool). While one batch syncs, the event loop goes on reading and checking
- * requests and new writes queue up, so batches grow with load and fsyncs per message fall; the next batch
- * runs when the sync is done. Each operation runs inside its own SAVEPOINT: one that throws (a queue not
+ * requests, and the next batch may run and commit; it waits for the next sync, and until that sync starts
+ * new writes queue up, so batches grow with load and fsyncs per message fall while the disk and the CPU
+ * both stay busy. Each operation runs inside its own SAVEPOINT: one that throws (a queue not
  * found, a full queue) is rolled back alone and rejects alone; the rest of the batch commits.
  *
  * After-commit hooks (wake-ups of waiting receivers) run at COMMIT, before the sync: whatever they cause
@@ -30,6 +31,8 @@ export class GroupCommit {
   readonly #onRollback: () => void;
   #pending: Pending[] = [];
   #scheduled = false;
+  /** Batches committed whose sync has not returned yet. */
+  #unsynced = 0;
   #idle: Array<() => void> = [];
   /** Batches committed and operations in them, for metrics and benchmarks. */
   readonly stats = { batches: 0, operations: 0 };
@@ -52,20 +55,32 @@ export class GroupCommit {
   run<T>(operation: (afterCommit: (hook: () => void) => void) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({ operation, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      this.#schedule();
     });
   }
 
-  /** Resolves when nothing is queued. */
+  /** Resolves when nothing is queued, running or waiting for its sync. */
   drain(): Promise<void> {
-    if (this.#pending.length === 0 && !this.#scheduled) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  #isIdle(): boolean {
+    return this.#pending.length === 0 && !this.#scheduled && this.#unsynced === 0;
+  }
+
+  /**
+   * Flushes on the next turn unless a committed batch already waits behind the running fdatasync: then
+   * the queue grows until that sync starts (it will cover everything committed by then).
+   */
+  #schedule(): void {
+    if (this.#scheduled || this.#pending.length === 0 || this.#wal.hasQueuedSync) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
   #flush(): void {
+    this.#scheduled = false;
     const batch = this.#pending.splice(0, this.#maxBatch);
     if (this.#wal.failure !== undefined) {
       const error = storeUnavailable(this.#wal.failure);
@@ -102,7 +117,9 @@ export class GroupCommit {
     this.stats.batches++;
     this.stats.operations += batch.length;
     for (const hook of hooks) hook();
+    this.#unsynced++;
     this.#wal.afterSync((syncError) => {
+      this.#unsynced--;
       if (syncError !== undefined) {
         const error = storeUnavailable(syncError);
         for (const item of batch) item.reject(error);
@@ -115,15 +132,12 @@ export class GroupCommit {
       }
       this.#afterFlush();
     });
+    this.#afterFlush();
   }
 
   #afterFlush(): void {
-    if (this.#pending.length > 0) {
-      setImmediate(() => this.#flush());
-      return;
-    }
-    this.#scheduled = false;
-    for (const resolve of this.#idle.splice(0)) resolve();
+    this.#schedule();
+    if (this.#isIdle()) for (const resolve of this.#idle.splice(0)) resolve();
   }
 }
 

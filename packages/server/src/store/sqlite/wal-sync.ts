@@ -27,6 +27,11 @@ export class WalSync {
     this.#fd = openSync(walPath, 'r');
   }
 
+  /** Whether callers wait for a sync that has not started (one is running): the group commit holds off. */
+  get hasQueuedSync(): boolean {
+    return this.#running && this.#waiting.length > 0;
+  }
+
   /** The error that made the WAL unusable, once an fdatasync has failed. */
   get failure(): Error | undefined {
     return this.#failure;
@@ -60,11 +65,12 @@ export class WalSync {
       if (error !== null && this.#failure === undefined) {
         this.#failure = new Error(`fdatasync of ${this.#path} failed: ${error.message}`, { cause: error });
       }
-      for (const done of batch) done(this.#failure);
+      // The next sync starts before the callbacks run, so they see hasQueuedSync false and may commit more.
       if (this.#waiting.length > 0) {
         if (this.#failure === undefined) this.#start();
         else for (const done of this.#waiting.splice(0)) done(this.#failure);
       }
+      for (const done of batch) done(this.#failure);
     });
   }
 }
