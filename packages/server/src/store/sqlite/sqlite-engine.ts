@@ -234,8 +234,10 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
       >();
       const pushed = new Set<string>();
       let pendingMessages = 0;
+      const queues = this.queueWriter(nowMs, afterCommit);
       messages.forEach((message, i) => {
         const id = firstId + i;
+        const bodyBytes = Buffer.byteLength(message.body, 'utf8');
         const push = routes[i]!.filter((s) => s.row.protocol === 'http');
         if (push.length > 0) {
           this.#topicSql.insertTopicMessage.run(
@@ -256,7 +258,7 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
             this.#topicSql.insertDelivery.run(row.id, id, nowMs, expiresAtMs);
             s.pending++;
             pushed.add(row.subscription_id);
-          } else if (this.enqueueRaw(row.endpoint, message.body, nowMs, afterCommit) === 'stored') {
+          } else if (queues.enqueue(row.endpoint, message.body, bodyBytes) === 'stored') {
             // Stored in the queue is delivered: routed = pending + delivered + dropped for both protocols.
             s.delivered++;
           } else {
@@ -264,6 +266,7 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
           }
         }
       });
+      queues.finish();
       for (const [subscriptionId, s] of stats)
         this.#topicSql.addStats.run(s.routed, s.pending, s.delivered, 0, s.dropped, subscriptionId);
       if (pendingMessages > 0) this.#topicSql.addPendingMessages.run(pendingMessages, topic.id);

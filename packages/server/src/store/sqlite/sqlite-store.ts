@@ -35,6 +35,13 @@ const STATE_NAMES: Record<number, MessageLocation> = {
 };
 export type AfterCommit = (hook: () => void) => void;
 
+/** See SqliteStore.queueWriter. */
+export interface RawQueueWriter {
+  enqueue(queueName: string, body: string, bodyBytes: number): 'stored' | 'missing' | 'full';
+  /** Writes the counts and schedules the wake-ups of every queue that took a body. */
+  finish(): void;
+}
+
 /**
  * The embedded engine: one SQLite file in WAL mode; writes share commits through GroupCommit, which
  * acknowledges them once the WAL is fdatasynced (WalSync). Counts live in the queue row and change in the
@@ -221,21 +228,21 @@ export class SqliteStore implements Store {
       const row = this.settle(this.queueRow(queueName), nowMs, afterCommit);
       const rows = this.sql.selectReady.all(row.id, request.max);
       const nextVisibleAtMs = nowMs + request.visibilityTimeoutMs;
-      const received = rows.map((m): ReceivedMessage => {
+      const received = rows.map(([id, body, enqueuedAtMs, firstSeenAtMs, dequeueCount]): ReceivedMessage => {
         const token = randomInt(1, RECEIPT_TOKEN_LIMIT);
-        const firstDequeuedAtMs = m.first_dequeued_at_ms === 0 ? nowMs : m.first_dequeued_at_ms;
-        this.sql.markInflight.run(nextVisibleAtMs, firstDequeuedAtMs, token, m.id);
-        const msgId = String(m.id);
+        const firstDequeuedAtMs = firstSeenAtMs === 0 ? nowMs : firstSeenAtMs;
+        this.sql.markInflight.run(nextVisibleAtMs, firstDequeuedAtMs, token, id);
+        const msgId = String(id);
         const receiptHandle = formatReceiptHandle({ msgId, token });
-        this.#trace(row, m.id, nowMs, 'received', receiptHandle);
+        this.#trace(row, id, nowMs, 'received', receiptHandle);
         return {
           msgId,
-          body: m.body,
+          body,
           receiptHandle,
-          enqueuedAtMs: m.enqueued_at_ms,
+          enqueuedAtMs,
           firstDequeuedAtMs,
           nextVisibleAtMs,
-          dequeueCount: m.dequeue_count + 1,
+          dequeueCount: dequeueCount + 1,
         };
       });
       if (received.length > 0) this.sql.addCounts.run(-received.length, 0, received.length, row.id);
@@ -276,7 +283,7 @@ export class SqliteStore implements Store {
             retained++;
           }
         }
-        this.#trace(row, id, nowMs, 'deleted', formatHandle(h));
+        if (row.trace === 1) this.#trace(row, id, nowMs, 'deleted', formatReceiptHandle(h));
         deleted++;
         return 'deleted';
       });
@@ -491,25 +498,43 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Puts a raw body into a queue as a ready message, inside the current transaction (a topic's queue
-   * subscription). 'missing' and 'full' store nothing.
+   * Puts raw bodies into queues as ready messages, inside the current transaction (a topic's queue
+   * subscriptions). Each queue is looked up once per writer, and its count and its wake-up are written
+   * once, by `finish()`, however many bodies it took. 'missing' and 'full' store nothing.
    */
-  protected enqueueRaw(
-    queueName: string,
-    body: string,
-    nowMs: number,
-    afterCommit: AfterCommit,
-  ): 'stored' | 'missing' | 'full' {
-    const row = this.rows.get(queueKey(queueName));
-    if (row === undefined) return 'missing';
-    if (row.ready_count + row.delayed_count + row.inflight_count >= row.max_msg_heap_num) return 'full';
-    // The queue's own size limit holds for topic deliveries too (counted as dropped by the caller).
-    if (Buffer.byteLength(body, 'utf8') > row.max_msg_size_bytes) return 'full';
-    const id = Number(this.sql.insertMessage.run(row.id, READY, nowMs, nowMs, body).lastInsertRowid);
-    this.sql.addCounts.run(1, 0, 0, row.id);
-    this.#trace(row, id, nowMs, 'sent', '');
-    afterCommit(() => this.listeners.emit(row.name_key, 1));
-    return 'stored';
+  protected queueWriter(nowMs: number, afterCommit: AfterCommit): RawQueueWriter {
+    const touched = new Map<string, { row: QueueRow; held: number; added: number } | null>();
+    return {
+      enqueue: (queueName, body, bodyBytes) => {
+        const key = queueKey(queueName);
+        let target = touched.get(key);
+        if (target === undefined) {
+          const row = this.rows.get(key);
+          target =
+            row === undefined
+              ? null
+              : { row, held: row.ready_count + row.delayed_count + row.inflight_count, added: 0 };
+          touched.set(key, target);
+        }
+        if (target === null) return 'missing';
+        const { row } = target;
+        if (target.held + target.added >= row.max_msg_heap_num) return 'full';
+        // The queue's own size limit holds for topic deliveries too (counted as dropped by the caller).
+        if (bodyBytes > row.max_msg_size_bytes) return 'full';
+        const id = Number(this.sql.insertMessage.run(row.id, READY, nowMs, nowMs, body).lastInsertRowid);
+        this.#trace(row, id, nowMs, 'sent', '');
+        target.added++;
+        return 'stored';
+      },
+      finish: () => {
+        for (const target of touched.values()) {
+          if (target === null || target.added === 0) continue;
+          const { row, added } = target;
+          this.sql.addCounts.run(added, 0, 0, row.id);
+          afterCommit(() => this.listeners.emit(row.name_key, added));
+        }
+      },
+    };
   }
 
   /** Cross-queue rules of a dead-letter policy; returns it naming the dead-letter queue as stored. */
@@ -627,8 +652,4 @@ export class SqliteStore implements Store {
   #trace(row: QueueRow, msgId: number, nowMs: number, event: TraceEventKind, detail: string): void {
     if (row.trace === 1) this.sql.traceInsert.run(msgId, nowMs, event, detail);
   }
-}
-
-function formatHandle(handle: ReceiptHandle): string {
-  return formatReceiptHandle(handle);
 }

@@ -6,6 +6,15 @@ const { ready: READY, delayed: DELAYED, inflight: INFLIGHT } = MESSAGE_STATES;
 const MESSAGE_COLUMNS =
   'id, state, visible_at_ms, body, enqueued_at_ms, first_dequeued_at_ms, dequeue_count, source_queue_id';
 
+/** A ready message as selectReady returns it. */
+export type ReadyTuple = [
+  id: number,
+  body: string,
+  enqueuedAtMs: number,
+  firstDequeuedAtMs: number,
+  dequeueCount: number,
+];
+
 /** Every statement of the SQLite engine, prepared once. One place for the SQL, named by what it does. */
 export function prepareStatements(db: Database) {
   const prepare = <P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> =>
@@ -93,9 +102,14 @@ export function prepareStatements(db: Database) {
       'DELETE FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ?',
     ),
     deleteById: prepare<[number]>('DELETE FROM messages WHERE id = ?'),
-    selectReady: prepare<[number, number], MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE queue_id = ? AND state = ${READY} ORDER BY visible_at_ms, id LIMIT ?`,
-    ),
+    /**
+     * The next ready messages as tuples: better-sqlite3 makes each row object in V8's dictionary mode,
+     * which costs more than the row itself (16 rows: 46 µs as tuples, 75 µs as objects).
+     */
+    selectReady: prepare<[number, number], ReadyTuple>(
+      `SELECT id, body, enqueued_at_ms, first_dequeued_at_ms, dequeue_count FROM messages
+       WHERE queue_id = ? AND state = ${READY} ORDER BY visible_at_ms, id LIMIT ?`,
+    ).raw(true),
     markInflight: prepare<[number, number, number, number]>(
       `UPDATE messages SET state = ${INFLIGHT}, visible_at_ms = ?, dequeue_count = dequeue_count + 1,
          first_dequeued_at_ms = ?, receipt_token = ? WHERE id = ?`,
