@@ -20,7 +20,12 @@ export function stringToSign(method: string, host: string, path: string, params:
 }
 
 export function sign(secretKey: string, source: string, algorithm: SignatureAlgorithm): string {
-  return createHmac(algorithm, secretKey).update(source, 'utf8').digest('base64');
+  return signatureBytes(secretKey, source, algorithm).toString('base64');
+}
+
+/** The signature as bytes (what `sign` base64-encodes), for comparing without a round trip through text. */
+export function signatureBytes(secretKey: string, source: string, algorithm: SignatureAlgorithm): Buffer {
+  return createHmac(algorithm, secretKey).update(source, 'utf8').digest();
 }
 
 function compareCodeUnits(a: string, b: string): number {
