@@ -25,6 +25,8 @@ export class GroupCommit {
   readonly #db: Database;
   readonly #maxBatch: number;
   /** Prepared once: exec() would parse these on every operation. */
+  readonly #begin: Statement;
+  readonly #commit: Statement;
   readonly #savepoint: Statement;
   readonly #release: Statement;
   readonly #wal: WalSync;
@@ -47,6 +49,8 @@ export class GroupCommit {
     this.#wal = wal;
     this.#maxBatch = options.maxBatch ?? 512;
     this.#onRollback = options.onRollback;
+    this.#begin = db.prepare('BEGIN IMMEDIATE');
+    this.#commit = db.prepare('COMMIT');
     this.#savepoint = db.prepare('SAVEPOINT op');
     this.#release = db.prepare('RELEASE op');
   }
@@ -91,7 +95,7 @@ export class GroupCommit {
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     const hooks: Array<() => void> = [];
     try {
-      this.#db.exec('BEGIN IMMEDIATE');
+      this.#begin.run();
       for (const item of batch) {
         this.#savepoint.run();
         const opHooks: Array<() => void> = [];
@@ -106,7 +110,7 @@ export class GroupCommit {
           results.push({ ok: false, error });
         }
       }
-      this.#db.exec('COMMIT');
+      this.#commit.run();
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       this.#onRollback();
