@@ -88,6 +88,17 @@ describe('LongPollWaiters', () => {
     expect(waits[4]!.done).toBe(true);
   });
 
+  it('wakes batch receivers until their batches cover the signal count when they take several each', async () => {
+    const waiters = new LongPollWaiters(clock, 60_000);
+    const waits = Array.from({ length: 4 }, () => track(waiters.arm('q', 16), T0 + 10_000));
+    waiters.signal('q', 16);
+    await settle();
+    expect(waits.map((w) => w.done)).toEqual([true, false, false, false]);
+    waiters.signal('q', 20);
+    await settle();
+    expect(waits.map((w) => w.done)).toEqual([true, true, true, false]);
+  });
+
   it('does not spend a signal on a waiter when it was already signalled', async () => {
     const waiters = new LongPollWaiters(clock, 60_000);
     const first = waiters.arm('q');

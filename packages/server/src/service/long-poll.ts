@@ -2,8 +2,10 @@ import type { Clock } from '../domain/clock.js';
 
 /**
  * Long-poll waiters per queue. A receiver arms a waiter *before* it looks for messages, so a signal that
- * arrives while it looks is not lost. A signal "n messages ready" wakes at most n waiters, oldest first,
- * so one send does not wake a thousand consumers. Every wait is bounded by the caller's deadline and by a
+ * arrives while it looks is not lost. Each waiter says how many messages it takes at most (its batch); a
+ * signal "n messages ready" wakes waiters, oldest first, until their batches cover n, so one send does
+ * not wake a thousand consumers, and a batch of 16 does not wake 16 batch receivers of which 15 would
+ * find nothing. Every wait is bounded by the caller's deadline and by a
  * polling backstop: signals only shorten waits, correctness never depends on them.
  */
 export interface Waiter {
@@ -13,6 +15,7 @@ export interface Waiter {
 }
 
 interface Entry {
+  readonly wants: number;
   signalled: boolean;
   wake: (() => void) | undefined;
 }
@@ -37,8 +40,9 @@ export class LongPollWaiters {
     return this.#byQueue.get(queueKey)?.size ?? 0;
   }
 
-  arm(queueKey: string): Waiter {
-    const entry: Entry = { signalled: this.#closed, wake: undefined };
+  /** `wants`: the most messages this receiver takes when woken (its batch size). */
+  arm(queueKey: string, wants = 1): Waiter {
+    const entry: Entry = { wants: Math.max(1, wants), signalled: this.#closed, wake: undefined };
     let set = this.#byQueue.get(queueKey);
     if (set === undefined) {
       set = new Set();
@@ -70,16 +74,16 @@ export class LongPollWaiters {
     };
   }
 
-  /** Wakes up to `count` waiters of the queue that have not been signalled yet. */
+  /** Wakes waiters of the queue not signalled yet, oldest first, until their batches cover `count`. */
   signal(queueKey: string, count: number): void {
     const set = this.#byQueue.get(queueKey);
     if (set === undefined) return;
-    let woken = 0;
+    let covered = 0;
     for (const entry of set) {
-      if (woken >= count) break;
+      if (covered >= count) break;
       if (entry.signalled) continue;
       entry.signalled = true;
-      woken++;
+      covered += entry.wants;
       entry.wake?.();
     }
   }

@@ -132,7 +132,7 @@ export class QueueService {
       visibilityTimeoutMs: queue.attributes.visibilityTimeoutSeconds * 1000,
     };
     for (;;) {
-      const waiter = this.#waiters.arm(key);
+      const waiter = this.#waiters.arm(key, options.max);
       let received: ReceivedMessage[];
       try {
         received = await this.#store.receiveMessages(name, request, this.#clock.nowMs());
