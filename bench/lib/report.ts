@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NOT_SELECTED, type ScenarioResult, type SystemResult } from '../scenarios/scenario.js';
 import { verdictOf } from './drift.js';
+import { limitingFactor, type LimitInput } from './limiting-factor.js';
 import type { CpuUse, MachineInfo } from './machine.js';
 import { figureLines, targetTableLines } from './report-targets.js';
 import { chartsOf, type ChartFile } from './timeline-charts.js';
@@ -101,6 +102,10 @@ export function renderMarkdown(report: BenchReport, charts: readonly ChartFile[]
         `- **${system.system}**${system.version === undefined ? '' : ` (${system.version})`}: ${system.setup}.`,
       );
       lines.push(...figureLines(system));
+      if (system.measurement !== undefined)
+        lines.push(
+          `  Limited by: ${limitingFactor(limitInput(scenario, system.system, system.measurement, m.cores))}.`,
+        );
       const samples = system.measurement?.errorSamples ?? [];
       if (samples.length > 0) lines.push(`  Errors seen: ${samples.map((s) => `\`${s}\``).join(', ')}.`);
     }
@@ -164,4 +169,26 @@ function driftLines(scenario: ScenarioResult): string[] {
     `Verdict: **${verdictOf(checks)}** (each fifth is the median of its per-interval points).`,
     '',
   ];
+}
+
+/** The figures limitingFactor reads, from a system's measurement and its scenario's settings. */
+function limitInput(
+  scenario: ScenarioResult,
+  system: string,
+  measurement: NonNullable<SystemResult['measurement']>,
+  cores: number,
+): LimitInput {
+  const setting = (name: string) => {
+    const value = scenario.settings[name];
+    return typeof value === 'number' ? value : undefined;
+  };
+  return {
+    system,
+    cpu: measurement.cpu,
+    cores,
+    rate: measurement.rate,
+    pace: setting('pacedRate') ?? setting('sendsPerSecond'),
+    backlogMean: measurement.gaugeMean,
+    backlogCap: setting('backlogCap') ?? setting('backlogCapDeliveries'),
+  };
 }
