@@ -283,6 +283,7 @@ export class SqliteStore implements Store {
             retained++;
           }
         }
+        // Checked here too so the handle is formatted only for traced queues.
         if (row.trace === 1) this.#trace(row, id, nowMs, 'deleted', formatReceiptHandle(h));
         deleted++;
         return 'deleted';
