@@ -1,8 +1,6 @@
-import type { Database, Statement } from 'better-sqlite3';
 import type { Queue } from '../../domain/queue.js';
 import { toQueue, type QueueRow } from './rows.js';
-
-type Counts = [ready: number, delayed: number, inflight: number, retained: number];
+import type { QueueCounts, Statements } from './statements.js';
 
 interface Cached {
   readonly row: QueueRow;
@@ -18,17 +16,11 @@ interface Cached {
  * then hold what the rollback undid).
  */
 export class QueueRows {
-  readonly #byKey: Statement<[string], QueueRow>;
-  readonly #countsById: Statement<[number], Counts>;
+  readonly #sql: Pick<Statements, 'queueByKey' | 'queueCountsById'>;
   readonly #cache = new Map<string, Cached>();
 
-  constructor(db: Database) {
-    this.#byKey = db.prepare<[string], QueueRow>('SELECT * FROM queues WHERE name_key = ?');
-    this.#countsById = db
-      .prepare<[number], Counts>(
-        'SELECT ready_count, delayed_count, inflight_count, retained_count FROM queues WHERE id = ?',
-      )
-      .raw(true);
+  constructor(sql: Pick<Statements, 'queueByKey' | 'queueCountsById'>) {
+    this.#sql = sql;
   }
 
   /** The queue's row with its current counts, or undefined when no queue has this key. */
@@ -47,7 +39,7 @@ export class QueueRows {
 
   /** `row` with the counts as they are now (after the statements of this transaction so far). */
   withFreshCounts(row: QueueRow): QueueRow {
-    const counts = this.#countsById.get(row.id);
+    const counts = this.#sql.queueCountsById.get(row.id);
     return counts === undefined ? row : rowWith(row, counts);
   }
 
@@ -64,7 +56,7 @@ export class QueueRows {
   #cached(key: string): Cached | undefined {
     let cached = this.#cache.get(key);
     if (cached === undefined) {
-      const row = this.#byKey.get(key);
+      const row = this.#sql.queueByKey.get(key);
       if (row === undefined) return undefined;
       cached = {
         row: rowWith(row, [row.ready_count, row.delayed_count, row.inflight_count, row.retained_count]),
@@ -80,7 +72,7 @@ export class QueueRows {
  * A copy of `row` with `counts`, written out field by field: better-sqlite3's row objects are in V8's
  * dictionary mode, and spreading one costs microseconds; a literal of a fixed shape costs nanoseconds.
  */
-function rowWith(row: QueueRow, counts: Counts): QueueRow {
+function rowWith(row: QueueRow, counts: QueueCounts): QueueRow {
   return {
     id: row.id,
     name: row.name,

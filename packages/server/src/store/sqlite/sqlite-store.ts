@@ -66,7 +66,7 @@ export class SqliteStore implements Store {
     this.db = db;
     this.#wal = wal;
     this.sql = prepareStatements(db);
-    this.rows = new QueueRows(db);
+    this.rows = new QueueRows(this.sql);
     this.commit = new GroupCommit(db, wal, { maxBatch, onRollback: () => this.rows.clear() });
   }
 

@@ -6,6 +6,9 @@ const { ready: READY, delayed: DELAYED, inflight: INFLIGHT } = MESSAGE_STATES;
 const MESSAGE_COLUMNS =
   'id, state, visible_at_ms, body, enqueued_at_ms, first_dequeued_at_ms, dequeue_count, source_queue_id';
 
+/** A queue's counts as queueCountsById returns them. */
+export type QueueCounts = [ready: number, delayed: number, inflight: number, retained: number];
+
 /** A ready message as selectReady returns it. */
 export type ReadyTuple = [
   id: number,
@@ -23,6 +26,10 @@ export function prepareStatements(db: Database) {
     // queues
     queueByKey: prepare<[string], QueueRow>('SELECT * FROM queues WHERE name_key = ?'),
     queueById: prepare<[number], QueueRow>('SELECT * FROM queues WHERE id = ?'),
+    /** Only the counts, as a tuple: a whole row costs about 10 µs to build, this about 1.4 µs (QueueRows). */
+    queueCountsById: prepare<[number], QueueCounts>(
+      'SELECT ready_count, delayed_count, inflight_count, retained_count FROM queues WHERE id = ?',
+    ).raw(true),
     countQueues: prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM queues'),
     insertQueue: prepare(
       `INSERT INTO queues (name, name_key, queue_id, max_msg_heap_num, polling_wait_seconds, visibility_timeout_seconds,
