@@ -9,8 +9,10 @@
  * bench/results/<time>-<label>.json and .md with the commit, the machine and the peers' versions.
  * See bench/README.md for what each scenario measures and how the peers are tuned.
  */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { renderFlameGraph, type CpuProfile } from './lib/flame-graph.js';
 import { readMachineInfo } from './lib/machine.js';
 import { ENGINES, type Engine } from './lib/opencmq-server.js';
 import { renderMarkdown, writeReport, type BenchReport } from './lib/report.js';
@@ -109,7 +111,10 @@ async function main(): Promise<number> {
   process.stdout.write(renderMarkdown(report));
   context.log(`wrote ${written.json}\nwrote ${written.markdown}`);
   for (const chart of written.charts) context.log(`wrote ${chart}`);
-  if (context.cpuProfileDir !== undefined) context.log(`OpenCMQ CPU profiles in ${context.cpuProfileDir}`);
+  if (context.cpuProfileDir !== undefined) {
+    const flames = writeFlameGraphs(context.cpuProfileDir);
+    context.log(`OpenCMQ CPU profiles and their flame graphs (${flames} SVG) in ${context.cpuProfileDir}`);
+  }
   const failed = results.flatMap((r) => r.systems).filter((s) => s.status === 'failed');
   return failed.length > 0 ? 1 : 0;
 }
@@ -133,3 +138,15 @@ main().then(
     process.exitCode = 1;
   },
 );
+
+/** A flame graph (SVG) beside each CPU profile in `dir`; returns how many were drawn. */
+function writeFlameGraphs(dir: string): number {
+  let drawn = 0;
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    if (!name.endsWith('.cpuprofile')) continue;
+    const profile = JSON.parse(readFileSync(join(dir, name), 'utf8')) as CpuProfile;
+    writeFileSync(join(dir, name.replace(/\.cpuprofile$/, '.svg')), renderFlameGraph(profile, name));
+    drawn++;
+  }
+  return drawn;
+}
