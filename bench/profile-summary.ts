@@ -9,6 +9,12 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CpuProfile } from './lib/flame-graph.js';
 
+// Piped into `head`: stop quietly when the reader has gone.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { top: { type: 'string', default: '25' } },
