@@ -6,8 +6,7 @@ import { decodeForm } from '@opencmq/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../log.js';
 import { AdminApi } from './admin/admin-api.js';
-import type { CmqDispatcher } from './cmq/dispatch.js';
-import { envelope, type CmqResponse } from './cmq/dispatch.js';
+import { envelope, type CmqResponse, type RequestDispatcher } from './cmq/dispatch.js';
 
 const MAX_HEAD_BYTES = 65_536;
 
@@ -23,7 +22,7 @@ export interface CmqServerOptions {
  */
 export class CmqHttpServer {
   readonly #server: Server;
-  readonly #dispatcher: CmqDispatcher;
+  readonly #dispatcher: RequestDispatcher;
   readonly #admin: AdminApi;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -34,7 +33,7 @@ export class CmqHttpServer {
   #idle: Array<() => void> = [];
 
   constructor(
-    dispatcher: CmqDispatcher,
+    dispatcher: RequestDispatcher,
     admin: AdminApi,
     clock: Clock,
     log: Logger,
