@@ -6,7 +6,6 @@ import { systemClock, type Clock } from './domain/clock.js';
 import { AdminApi } from './http/admin/admin-api.js';
 import { CmqHttpServer } from './http/cmq-server.js';
 import { CmqDispatcher } from './http/cmq/dispatch.js';
-import { HttpFrontThread } from './http/front/front-thread.js';
 import { createLogger, type Logger } from './log.js';
 import { Maintenance } from './service/maintenance.js';
 import { QueueService } from './service/queue-service.js';
@@ -98,33 +97,10 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
     refreshMs: 5000,
   });
   topics.onSubscriptionsChanged(() => void dispatcher.refresh());
-  const threaded = process.env.OPENCMQ_HTTP_THREAD === '1';
-  const http = threaded
-    ? new HttpFrontThread(
-        new CmqDispatcher({ queues, topics }, undefined, log),
-        queues,
-        {
-          port: config.port,
-          host: config.host,
-          maxRequestBytes: config.maxRequestBytes,
-          maxParams: config.maxParams,
-          logLevel: config.logLevel,
-          verifier: config.auth
-            ? {
-                credentials: credential === undefined ? [] : [credential.credential],
-                timestampWindowSeconds: config.timestampWindowSeconds,
-                replayProtection: config.replayProtection,
-                replayCacheMaxEntries: config.replayCacheMaxEntries,
-              }
-            : undefined,
-          adminCredential: credential?.credential,
-        },
-        log,
-      )
-    : new CmqHttpServer(new CmqDispatcher({ queues, topics }, verifier, log), admin, clock, log, {
-        maxRequestBytes: config.maxRequestBytes,
-        maxParams: config.maxParams,
-      });
+  const http = new CmqHttpServer(new CmqDispatcher({ queues, topics }, verifier, log), admin, clock, log, {
+    maxRequestBytes: config.maxRequestBytes,
+    maxParams: config.maxParams,
+  });
   const maintenance = new Maintenance(store, clock, log, {
     intervalMs: config.maintenanceIntervalMs,
     chunk: 10_000,
@@ -140,8 +116,7 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
     credential,
     async start() {
       await dispatcher.start();
-      const address =
-        http instanceof HttpFrontThread ? await http.listen() : await http.listen(config.port, config.host);
+      const address = await http.listen(config.port, config.host);
       return { host: address.address, port: address.port };
     },
     close() {

@@ -6,7 +6,8 @@ import { decodeForm } from '@opencmq/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../log.js';
 import { AdminApi } from './admin/admin-api.js';
-import { envelope, type CmqResponse, type RequestDispatcher } from './cmq/dispatch.js';
+import type { CmqDispatcher } from './cmq/dispatch.js';
+import { envelope, type CmqResponse } from './cmq/dispatch.js';
 
 const MAX_HEAD_BYTES = 65_536;
 
@@ -22,7 +23,7 @@ export interface CmqServerOptions {
  */
 export class CmqHttpServer {
   readonly #server: Server;
-  readonly #dispatcher: RequestDispatcher;
+  readonly #dispatcher: CmqDispatcher;
   readonly #admin: AdminApi;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -33,7 +34,7 @@ export class CmqHttpServer {
   #idle: Array<() => void> = [];
 
   constructor(
-    dispatcher: RequestDispatcher,
+    dispatcher: CmqDispatcher,
     admin: AdminApi,
     clock: Clock,
     log: Logger,

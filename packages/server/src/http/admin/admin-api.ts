@@ -13,15 +13,12 @@ import type { QueueService } from '../../service/queue-service.js';
  *     200 {"message": {msgId, queueName, state, enqueueTime, firstDequeueTime, nextVisibleTime,
  *          dequeueCount, bodySize} | null, "trace": [{event, time, detail}]}   (times in Unix ms)
  */
-/** What the admin API reads: a message and its trace (a QueueService, or a call to the thread that has one). */
-export type MessageLookup = Pick<QueueService, 'getMessage'>;
-
 export class AdminApi {
-  readonly #queues: MessageLookup;
+  readonly #queues: QueueService;
   readonly #credential: Credential | undefined;
   readonly #log: Logger;
 
-  constructor(queues: MessageLookup, credential: Credential | undefined, log: Logger) {
+  constructor(queues: QueueService, credential: Credential | undefined, log: Logger) {
     this.#queues = queues;
     this.#credential = credential;
     this.#log = log;

@@ -19,18 +19,13 @@ export interface CmqRequest {
 
 export type CmqResponse = Record<string, unknown> & { code: number; message: string; requestId: string };
 
-/** What the HTTP transport hands a parsed request to: the dispatcher, or a hand-off to another thread. */
-export interface RequestDispatcher {
-  dispatch(request: CmqRequest): Promise<CmqResponse>;
-}
-
 const BY_NAME = new Map<string, CmqAction>(ACTIONS.map((a) => [a.name.toLowerCase(), a]));
 
 /**
  * Authenticates, finds the action (case-insensitively: the Java SDK sends `ClearSUbscriptionFIlterTags`)
  * and runs it. Every outcome is a CMQ envelope `{code, message, requestId, ...}`; nothing throws.
  */
-export class CmqDispatcher implements RequestDispatcher {
+export class CmqDispatcher {
   readonly #context: ActionContext;
   readonly #verifier: SignatureVerifier | undefined;
   readonly #log: Logger;
@@ -42,11 +37,16 @@ export class CmqDispatcher implements RequestDispatcher {
   }
 
   async dispatch(request: CmqRequest): Promise<CmqResponse> {
-    if (this.#verifier !== undefined) {
-      const refused = authenticate(this.#verifier, request);
-      if (refused !== undefined) return refused;
-    }
     try {
+      if (this.#verifier !== undefined) {
+        const check = this.#verifier.verify(request);
+        if (!check.ok) {
+          throw new CmqError(
+            check.reason === 'unknown-secret-id' ? 'SECRET_ID_NOT_FOUND' : 'AUTH_FAILED',
+            check.detail,
+          );
+        }
+      }
       const actionName = request.params.get('Action');
       if (actionName === undefined || actionName === '') throw new CmqError('MISSING_PARAMETER', 'Action');
       const action = BY_NAME.get(actionName.toLowerCase());
@@ -73,14 +73,6 @@ export class CmqDispatcher implements RequestDispatcher {
     this.#log.error('internal error', { requestId, error });
     return envelope('INTERNAL', [], requestId);
   }
-}
-
-/** The refusal of a request whose signature does not hold, or undefined when it does. */
-export function authenticate(verifier: SignatureVerifier, request: CmqRequest): CmqResponse | undefined {
-  const check = verifier.verify(request);
-  if (check.ok) return undefined;
-  const wire = check.reason === 'unknown-secret-id' ? 'SECRET_ID_NOT_FOUND' : 'AUTH_FAILED';
-  return envelope(wire, [check.detail], request.requestId);
 }
 
 export function envelope(wire: WireErrorName, args: readonly string[], requestId: string): CmqResponse {
