@@ -31,6 +31,7 @@ export class GroupCommit {
   readonly #release: Statement;
   readonly #wal: WalSync;
   readonly #onRollback: () => void;
+  readonly #onCommit: (() => void) | undefined;
   #pending: Pending[] = [];
   #scheduled = false;
   /** Batches committed whose sync has not returned yet. */
@@ -39,16 +40,20 @@ export class GroupCommit {
   /** Batches committed and operations in them, for metrics and benchmarks. */
   readonly stats = { batches: 0, operations: 0 };
 
-  /** `onRollback` runs after an operation or a whole batch is rolled back (caches of rows drop it). */
+  /**
+   * `onRollback` runs after an operation or a whole batch is rolled back (caches of rows drop it);
+   * `onCommit` after each COMMIT (the checkpointer may complete a checkpoint there).
+   */
   constructor(
     db: Database,
     wal: WalSync,
-    options: { maxBatch?: number | undefined; onRollback: () => void },
+    options: { maxBatch?: number | undefined; onRollback: () => void; onCommit?: () => void },
   ) {
     this.#db = db;
     this.#wal = wal;
     this.#maxBatch = options.maxBatch ?? 512;
     this.#onRollback = options.onRollback;
+    this.#onCommit = options.onCommit;
     this.#begin = db.prepare('BEGIN IMMEDIATE');
     this.#commit = db.prepare('COMMIT');
     this.#savepoint = db.prepare('SAVEPOINT op');
@@ -120,6 +125,7 @@ export class GroupCommit {
     }
     this.stats.batches++;
     this.stats.operations += batch.length;
+    this.#onCommit?.();
     for (const hook of hooks) hook();
     this.#unsynced++;
     this.#wal.afterSync((syncError) => {

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
+import { Checkpointer } from './checkpointer.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteEngine } from './sqlite-engine.js';
 import { WalSync } from './wal-sync.js';
@@ -11,6 +13,8 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** Operations per group-commit transaction at most. */
   readonly maxBatch?: number;
+  /** How often the checkpointer thread copies the WAL into the database file (default 50 ms). */
+  readonly checkpointIntervalMs?: number;
 }
 
 /**
@@ -21,23 +25,26 @@ export interface SqliteStoreOptions {
 export function openSqliteStore(options: SqliteStoreOptions): SqliteEngine {
   mkdirSync(options.dataDir, { recursive: true });
   let db: Database | undefined;
+  let lock: DataDirLock | undefined;
   try {
     // A short busy timeout: the only other holder can be a second server, which must fail fast.
+    lock = DataDirLock.acquire(options.dataDir, 250);
     db = new BetterSqlite3(join(options.dataDir, 'opencmq.db'), { timeout: 250 });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // 64 MiB of page cache (SQLite's default is 2 MiB): keeps the upper levels of the message indexes
     // of multi-million-message queues in memory.
     db.pragma('cache_size = -65536');
-    // One server process owns the file: a second one fails at start instead of corrupting state.
-    db.pragma('locking_mode = EXCLUSIVE');
     migrate(db);
     // The WAL file exists once the connection has read the database (migrate did), and stays while the
     // connection is open.
-    return new SqliteEngine(db, new WalSync(`${db.name}-wal`), options.maxBatch);
+    const wal = new WalSync(`${db.name}-wal`);
+    const checkpointer = new Checkpointer(db, { intervalMs: options.checkpointIntervalMs ?? 50 });
+    return new SqliteEngine(db, { wal, checkpointer, lock }, options.maxBatch);
   } catch (error) {
-    // A half-opened connection would keep the exclusive lock for the life of this process.
+    // A half-opened store would keep the data directory claimed for the life of this process.
     if (db?.open === true) db.close();
+    lock?.release();
     throw new DomainError('STORE_UNAVAILABLE', {
       detail: `cannot open the SQLite database in ${options.dataDir}: ${(error as Error).message}`,
       cause: error,

@@ -66,6 +66,10 @@ describe('sqlite store', () => {
     await owner.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
     expect(() => openSqliteStore({ dataDir })).toThrow(/cannot open the SQLite database/);
     await owner.close();
+    // Closing gives the directory up (the claim is opencmq.lock, held by the store, not by the process).
+    const next = openSqliteStore({ dataDir });
+    expect((await next.getQueue('q'))?.name).toBe('q');
+    await next.close();
   });
 
   it('commits concurrent sends together and acknowledges each', async () => {

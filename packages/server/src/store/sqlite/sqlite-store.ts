@@ -23,6 +23,8 @@ import type {
 } from '../store.js';
 import { GroupCommit } from './group-commit.js';
 import { QueueRows } from './queue-rows.js';
+import type { Checkpointer } from './checkpointer.js';
+import type { DataDirLock } from './data-dir-lock.js';
 import type { WalSync } from './wal-sync.js';
 import { deadLetterPolicyOf, toQueue, type QueueRow } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -40,6 +42,15 @@ export interface RawQueueWriter {
   enqueue(queueName: string, body: string, bodyBytes: number): 'stored' | 'missing' | 'full';
   /** Writes the counts and schedules the wake-ups of every queue that took a body. */
   finish(): void;
+}
+
+/** What a store holds besides its connection; all closed with it. */
+export interface SqliteFiles {
+  readonly wal: WalSync;
+  /** Checkpoints off the event loop; without one, SQLite checkpoints inside COMMIT. */
+  readonly checkpointer?: Checkpointer | undefined;
+  /** The claim on the data directory. */
+  readonly lock?: DataDirLock | undefined;
 }
 
 /**
@@ -60,14 +71,18 @@ export class SqliteStore implements Store {
   protected readonly rows: QueueRows;
   #closed = false;
 
-  readonly #wal: WalSync;
+  readonly #files: SqliteFiles;
 
-  constructor(db: Database, wal: WalSync, maxBatch: number | undefined) {
+  constructor(db: Database, files: SqliteFiles, maxBatch: number | undefined) {
     this.db = db;
-    this.#wal = wal;
+    this.#files = files;
     this.sql = prepareStatements(db);
     this.rows = new QueueRows(this.sql);
-    this.commit = new GroupCommit(db, wal, { maxBatch, onRollback: () => this.rows.clear() });
+    this.commit = new GroupCommit(db, files.wal, {
+      maxBatch,
+      onRollback: () => this.rows.clear(),
+      onCommit: () => files.checkpointer?.afterCommit(),
+    });
   }
 
   createQueue(input: CreateQueueInput): Promise<Queue> {
@@ -470,9 +485,11 @@ export class SqliteStore implements Store {
     this.#closed = true;
     await this.commit.drain();
     this.listeners.clear();
+    await this.#files.checkpointer?.close();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
-    this.#wal.close();
+    this.#files.wal.close();
+    this.#files.lock?.release();
   }
 
   protected write<T>(operation: (afterCommit: AfterCommit) => T): Promise<T> {

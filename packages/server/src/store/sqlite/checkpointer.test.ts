@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Checkpointer } from './checkpointer.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A real SQLite file in WAL mode with synchronous=NORMAL, as openSqliteStore sets it up. */
+function database(): Database {
+  const dir = mkdtempSync(join(tmpdir(), 'opencmq-checkpointer-'));
+  const db = new BetterSqlite3(join(dir, 'test.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE t (v TEXT NOT NULL)');
+  cleanups.push(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return db;
+}
+
+const PAGE_FRAME_BYTES = 4096 + 24;
+
+describe('Checkpointer', () => {
+  it('copies the WAL into the database from its own thread and keeps the WAL short under steady writes', async () => {
+    const db = database();
+    const restartFrames = 200;
+    const checkpointer = new Checkpointer(db, { intervalMs: 2, restartFrames });
+    cleanups.push(() => checkpointer.close());
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const writeBatch = db.transaction(() => {
+      for (let i = 0; i < 8; i++) insert.run('x'.repeat(1000));
+    });
+    // The thread reports once it runs.
+    const deadline = Date.now() + 10_000;
+    while (checkpointer.stats.checkpoints === 0 && Date.now() < deadline) await nextTurn();
+    // About 3 pages a transaction: 1,000 transactions write some 3,000 frames, 15 times restartFrames.
+    const batches = 1000;
+    for (let i = 0; i < batches; i++) {
+      writeBatch();
+      checkpointer.afterCommit();
+      await nextTurn();
+    }
+    expect(checkpointer.failed).toBe(false);
+    expect(checkpointer.stats.checkpoints).toBeGreaterThan(0);
+    expect(checkpointer.stats.restarts).toBeGreaterThanOrEqual(3);
+    // Without checkpoints the WAL would hold every frame (over 12 MB); with them it starts over.
+    expect(statSync(`${db.name}-wal`).size).toBeLessThan(4 * restartFrames * PAGE_FRAME_BYTES);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    await checkpointer.close();
+    expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(8 * batches);
+    // Everything the thread copied is in the database file: a checkpoint from here has little left.
+    const [left] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
+    expect(left!.checkpointed).toBe(left!.log);
+  });
+
+  it('gives checkpoints back to SQLite (inside COMMIT) when its thread cannot run', async () => {
+    const db = database();
+    const checkpointer = new Checkpointer(db, {
+      intervalMs: 5,
+      driverPath: '/nonexistent/better-sqlite3.js',
+    });
+    cleanups.push(() => checkpointer.close());
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const deadline = Date.now() + 10_000;
+    while (!checkpointer.failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(checkpointer.failed).toBe(true);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+  });
+});
