@@ -113,7 +113,10 @@ async function main(): Promise<number> {
   for (const chart of written.charts) context.log(`wrote ${chart}`);
   if (context.cpuProfileDir !== undefined) {
     const flames = writeFlameGraphs(context.cpuProfileDir);
-    context.log(`OpenCMQ CPU profiles and their flame graphs (${flames} SVG) in ${context.cpuProfileDir}`);
+    context.log(
+      `OpenCMQ CPU profiles and their flame graphs (${flames} SVG) in ${context.cpuProfileDir}; ` +
+        'sql-<n>.md there times each SQL statement of a server (sqlite engine)',
+    );
   }
   const failed = results.flatMap((r) => r.systems).filter((s) => s.status === 'failed');
   return failed.length > 0 ? 1 : 0;

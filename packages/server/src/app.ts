@@ -41,7 +41,9 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
   const clock = dependencies.clock ?? systemClock;
   const log = dependencies.log ?? createLogger(config.logLevel);
   const store: Store & TopicStore =
-    config.engine === 'memory' ? createMemoryStore() : openSqliteStore({ dataDir: config.dataDir });
+    config.engine === 'memory'
+      ? createMemoryStore()
+      : openSqliteStore({ dataDir: config.dataDir, statementTimingFile: config.sqlTimingFile });
   const credential = !config.auth
     ? undefined
     : resolveRootCredential({

@@ -162,6 +162,14 @@ export const SETTINGS = [
     description: 'How often expired messages are removed in the background.',
   },
   {
+    key: 'sqlTimingFile',
+    type: 'string',
+    default: undefined,
+    env: 'OPENCMQ_SQL_TIMING_FILE',
+    description:
+      'Profiling: time every SQL statement (sqlite engine) and write a table of them to this file at shutdown.',
+  },
+  {
     key: 'shutdownTimeoutMs',
     type: 'integer',
     default: 10_000,

@@ -6,6 +6,7 @@ import { Checkpointer } from './checkpointer.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteEngine } from './sqlite-engine.js';
+import { StatementTiming } from './statement-timing.js';
 import { WalSync } from './wal-sync.js';
 
 export interface SqliteStoreOptions {
@@ -15,6 +16,8 @@ export interface SqliteStoreOptions {
   readonly maxBatch?: number;
   /** How often the checkpointer thread copies the WAL into the database file (default 50 ms). */
   readonly checkpointIntervalMs?: number;
+  /** When set, every SQL statement is timed and a table of them is written here on close (profiling). */
+  readonly statementTimingFile?: string | undefined;
 }
 
 /**
@@ -30,6 +33,10 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteEngine {
     // A short busy timeout: the only other holder can be a second server, which must fail fast.
     lock = DataDirLock.acquire(options.dataDir, 250);
     db = new BetterSqlite3(join(options.dataDir, 'opencmq.db'), { timeout: 250 });
+    const timing =
+      options.statementTimingFile === undefined
+        ? undefined
+        : { timing: new StatementTiming(db), file: options.statementTimingFile };
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // 64 MiB of page cache (SQLite's default is 2 MiB): keeps the upper levels of the message indexes
@@ -40,7 +47,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteEngine {
     // connection is open.
     const wal = new WalSync(`${db.name}-wal`);
     const checkpointer = new Checkpointer(db, { intervalMs: options.checkpointIntervalMs ?? 50 });
-    return new SqliteEngine(db, { wal, checkpointer, lock }, options.maxBatch);
+    return new SqliteEngine(db, { wal, checkpointer, lock, timing }, options.maxBatch);
   } catch (error) {
     // A half-opened store would keep the data directory claimed for the life of this process.
     if (db?.open === true) db.close();

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseReceiptHandle } from '../../domain/receipt-handle.js';
 import { runStoreConformance } from '../conformance.js';
+import { DEFAULT_QUEUE_ATTRIBUTES as DEFAULTS } from '../../domain/queue.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 
 const dirs: string[] = [];
@@ -109,5 +110,22 @@ describe('sqlite store', () => {
       oldestEnqueuedAtMs: undefined,
     });
     await store.close();
+  });
+});
+
+describe('sqlite statement timing', () => {
+  it('writes a table of the statements run, costliest first, when the store closes', async () => {
+    const dataDir = freshDir();
+    const file = join(dataDir, 'sql-timing.md');
+    const store = openSqliteStore({ dataDir, statementTimingFile: file });
+    await store.createQueue({ name: 'timed', attributes: DEFAULTS, nowMs: 1, maxQueues: 10 });
+    for (let i = 0; i < 3; i++) await store.sendMessages('timed', [{ body: 'b', delaySeconds: 0 }], 2);
+    await store.close();
+    const rows = readFileSync(file, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('| total ms | calls | µs a call | statement |');
+    const insert = rows.find((row) => row.includes('INSERT INTO messages'));
+    expect(insert?.split('|')[2]?.trim()).toBe('3');
+    const totals = rows.slice(2).map((row) => Number(row.split('|')[1]));
+    expect(totals).toEqual([...totals].sort((a, b) => b - a));
   });
 });

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { DEAD_LETTER_LIMITS, type DeadLetterPolicy } from '../../domain/dead-letter-policy.js';
 import { DomainError } from '../../domain/errors.js';
@@ -25,6 +26,7 @@ import { GroupCommit } from './group-commit.js';
 import { QueueRows } from './queue-rows.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { DataDirLock } from './data-dir-lock.js';
+import type { StatementTiming } from './statement-timing.js';
 import type { WalSync } from './wal-sync.js';
 import { deadLetterPolicyOf, toQueue, type QueueRow } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -51,6 +53,8 @@ export interface SqliteFiles {
   readonly checkpointer?: Checkpointer | undefined;
   /** The claim on the data directory. */
   readonly lock?: DataDirLock | undefined;
+  /** Statement timing, written to `file` on close (profiling runs). */
+  readonly timing?: { readonly timing: StatementTiming; readonly file: string } | undefined;
 }
 
 /**
@@ -490,6 +494,8 @@ export class SqliteStore implements Store {
     this.db.close();
     this.#files.wal.close();
     this.#files.lock?.release();
+    const timing = this.#files.timing;
+    if (timing !== undefined) writeFileSync(timing.file, timing.timing.report());
   }
 
   protected write<T>(operation: (afterCommit: AfterCommit) => T): Promise<T> {
