@@ -129,3 +129,24 @@ describe('sqlite statement timing', () => {
     expect(totals).toEqual([...totals].sort((a, b) => b - a));
   });
 });
+
+describe('sqlite expiry in bounded steps', () => {
+  it('removes at most 10,000 expired messages per request, and receives never return an expired one', async () => {
+    const store = openSqliteStore({ dataDir: freshDir() });
+    const attributes = { ...DEFAULTS, msgRetentionSeconds: 60, maxMsgHeapNum: 100_000 };
+    await store.createQueue({ name: 'old', attributes, nowMs: 0, maxQueues: 10 });
+    const bodies = Array.from({ length: 16 }, () => ({ body: 'x', delaySeconds: 0 }));
+    // 10,048 messages sent at t=0 and 16 at t=30 s.
+    await Promise.all(Array.from({ length: 628 }, () => store.sendMessages('old', bodies, 0)));
+    await store.sendMessages('old', bodies, 30_000);
+    const later = 61_000;
+    // The first request expires the oldest 10,000; the 48 older ones left are skipped, the 16 newer returned.
+    const received = await store.receiveMessages('old', { max: 16, visibilityTimeoutMs: 30_000 }, later);
+    expect(received.map((m) => m.enqueuedAtMs)).toEqual(Array(16).fill(30_000));
+    // The background sweep finds the 48 the request left.
+    expect(await store.expireMessages(later, 100_000)).toBe(48);
+    const stats = await store.getQueueStats('old', later);
+    expect([stats.activeMsgNum, stats.inactiveMsgNum]).toEqual([0, 16]);
+    await store.close();
+  });
+});

@@ -46,6 +46,9 @@ export interface RawQueueWriter {
   finish(): void;
 }
 
+/** Expired messages (and retained ones past the rewind window) one call removes at most. */
+const EXPIRY_CHUNK = 10_000;
+
 /** What a store holds besides its connection; all closed with it. */
 export interface SqliteFiles {
   readonly wal: WalSync;
@@ -245,7 +248,7 @@ export class SqliteStore implements Store {
   receiveMessages(queueName: string, request: ReceiveRequest, nowMs: number): Promise<ReceivedMessage[]> {
     return this.write((afterCommit) => {
       const row = this.settle(this.queueRow(queueName), nowMs, afterCommit);
-      const rows = this.sql.selectReady.all(row.id, request.max);
+      const rows = this.sql.selectReady.all(row.id, nowMs - row.msg_retention_seconds * 1000, request.max);
       const nextVisibleAtMs = nowMs + request.visibilityTimeoutMs;
       const received = rows.map(([id, body, enqueuedAtMs, firstSeenAtMs, dequeueCount]): ReceivedMessage => {
         const token = randomInt(1, RECEIPT_TOKEN_LIMIT);
@@ -645,15 +648,24 @@ export class SqliteStore implements Store {
     return expired.length;
   }
 
+  /**
+   * Deletes messages past retention, at most EXPIRY_CHUNK per call: one request's transaction stays small
+   * (each page it changes is copied into an in-memory savepoint journal, temp_store = MEMORY), and the rest
+   * goes with the next calls and the background sweep. Receives skip expired messages meanwhile.
+   */
   #expire(row: QueueRow, nowMs: number): void {
     if (row.trace === 1) {
       // Traced queues expire row by row so each message gets its 'expired' event.
-      while (this.#expireOldest(row, nowMs, 10_000) === 10_000);
+      this.#expireOldest(row, nowMs, EXPIRY_CHUNK);
     } else {
       const cutoff = nowMs - row.msg_retention_seconds * 1000;
       const counts = [0, 0, 0];
-      for (const { state, n } of this.sql.expiredByState.all(row.id, cutoff)) counts[state] = n;
-      if (counts[READY]! + counts[DELAYED]! + counts[INFLIGHT]! > 0) {
+      for (const { state, n } of this.sql.expiredByState.all(row.id, cutoff, EXPIRY_CHUNK + 1)) {
+        counts[state] = n;
+      }
+      const total = counts[READY]! + counts[DELAYED]! + counts[INFLIGHT]!;
+      if (total > EXPIRY_CHUNK) this.#expireOldest(row, nowMs, EXPIRY_CHUNK);
+      else if (total > 0) {
         this.sql.deleteExpired.run(row.id, cutoff);
         this.sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
       }
@@ -661,13 +673,13 @@ export class SqliteStore implements Store {
     this.#expireRetained(row, nowMs);
   }
 
-  /** Retained (rewindable) messages end at enqueue time + rewindSeconds. */
+  /** Retained (rewindable) messages end at enqueue time + rewindSeconds; at most EXPIRY_CHUNK per call. */
   #expireRetained(row: QueueRow, nowMs: number): void {
     if (row.retained_count > 0) {
       const retainCutoff = nowMs - row.rewind_seconds * 1000;
-      const gone = this.sql.countRetainedUntil.get(row.id, retainCutoff)!.n;
+      const gone = this.sql.countRetainedUntil.get(row.id, retainCutoff, EXPIRY_CHUNK)!.n;
       if (gone > 0) {
-        this.sql.dropRetainedUntil.run(row.id, retainCutoff);
+        this.sql.dropOldestRetainedUntil.run(row.id, retainCutoff, gone);
         this.sql.addRetained.run(-gone, row.id);
       }
     }
