@@ -5,7 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseReceiptHandle } from '../../domain/receipt-handle.js';
 import { runStoreConformance } from '../conformance.js';
 import { DEFAULT_QUEUE_ATTRIBUTES as DEFAULTS } from '../../domain/queue.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
 import { openSqliteStore } from './open-sqlite-store.js';
+import { prepareStatements } from './statements.js';
 
 const dirs: string[] = [];
 const freshDir = () => {
@@ -148,5 +151,21 @@ describe('sqlite expiry in bounded steps', () => {
     const stats = await store.getQueueStats('old', later);
     expect([stats.activeMsgNum, stats.inactiveMsgNum]).toEqual([0, 16]);
     await store.close();
+  });
+});
+
+describe('sqlite query plans', () => {
+  it('reads ready messages through messages_by_state in order, never sorting a whole queue', () => {
+    const db = new BetterSqlite3(':memory:');
+    for (const migration of MIGRATIONS) db.exec(migration);
+    const { selectReady } = prepareStatements(db);
+    const plan = db
+      .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${selectReady.source}`)
+      .all(1, 0, 16)
+      .map((step) => step.detail);
+    db.close();
+    expect(plan).toEqual([
+      expect.stringMatching(/USING INDEX messages_by_state \(queue_id=\? AND state=\?\)/),
+    ]);
   });
 });

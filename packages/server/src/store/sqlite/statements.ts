@@ -115,10 +115,14 @@ export function prepareStatements(db: Database) {
      * The next ready messages as tuples: better-sqlite3 makes each row object in V8's dictionary mode,
      * which costs more than the row itself (16 rows: 46 µs as tuples, 75 µs as objects).
      */
-    /** Skips messages past retention (enqueued at or before the cutoff) that expiry has not reached yet. */
+    /**
+     * Skips messages past retention (enqueued at or before the cutoff) that expiry has not reached yet. The
+     * unary + keeps SQLite from reading by messages_by_age and sorting the whole queue (a 1M-message queue
+     * then received 50 messages a second).
+     */
     selectReady: prepare<[number, number, number], ReadyTuple>(
       `SELECT id, body, enqueued_at_ms, first_dequeued_at_ms, dequeue_count FROM messages
-       WHERE queue_id = ? AND state = ${READY} AND enqueued_at_ms > ? ORDER BY visible_at_ms, id LIMIT ?`,
+       WHERE queue_id = ? AND state = ${READY} AND +enqueued_at_ms > ? ORDER BY visible_at_ms, id LIMIT ?`,
     ).raw(true),
     markInflight: prepare<[number, number, number, number]>(
       `UPDATE messages SET state = ${INFLIGHT}, visible_at_ms = ?, dequeue_count = dequeue_count + 1,
