@@ -19,9 +19,11 @@ export interface CheckpointerOptions {
  * benchmark's throughput (docs/decisions/0011).
  *
  * The WAL starts over from its beginning only when a write transaction begins with every frame copied,
- * which a checkpoint running beside a busy writer seldom sees; so once the WAL holds `restartFrames` (8,192: 32 MiB), the
- * writer's thread checkpoints the few frames the worker has not reached yet (`afterCommit`). Should the
- * worker fail, the connection goes back to SQLite's automatic checkpoints.
+ * which a checkpoint running beside a busy writer seldom sees; so once the WAL holds `restartFrames`
+ * (8,192: 32 MiB), the writer's thread checkpoints the few frames the worker has not reached yet
+ * (`afterCommit`). Should the worker fail, the connection goes back to SQLite's automatic checkpoints.
+ * The worker does not keep the process alive on its own (unref): a store that failed to open, or a
+ * process that ends without close(), is not held up by it.
  */
 export class Checkpointer {
   readonly #db: Database;
@@ -46,6 +48,7 @@ export class Checkpointer {
         intervalMs: options.intervalMs,
       },
     });
+    this.#worker.unref();
     this.#worker.on('message', (result: { log: number; checkpointed: number }) => {
       this.stats.checkpoints++;
       this.#walFrames = result.log;
