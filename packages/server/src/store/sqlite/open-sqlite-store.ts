@@ -14,8 +14,6 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** Operations per group-commit transaction at most. */
   readonly maxBatch?: number;
-  /** How often the checkpointer thread copies the WAL into the database file (default 50 ms). */
-  readonly checkpointIntervalMs?: number;
   /** When set, every SQL statement is timed and a table of them is written here on close (profiling). */
   readonly statementTimingFile?: string | undefined;
 }
@@ -50,7 +48,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteEngine {
     // The WAL file exists once the connection has read the database (migrate did), and stays while the
     // connection is open.
     const wal = new WalSync(`${db.name}-wal`);
-    const checkpointer = new Checkpointer(db, { intervalMs: options.checkpointIntervalMs ?? 50 });
+    const checkpointer = new Checkpointer(db, { intervalMs: 50 });
     return new SqliteEngine(db, { wal, checkpointer, lock, timing }, options.maxBatch);
   } catch (error) {
     // A half-opened store would keep the data directory claimed for the life of this process.
