@@ -63,11 +63,16 @@ export class Checkpointer {
   /** Called by the writer after each COMMIT. */
   afterCommit(): void {
     if (this.#walFrames < this.#restartFrames || this.#failed) return;
-    this.#walFrames = 0;
     try {
       const [result] = this.#db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number }>;
-      if (result?.busy === 0) this.stats.restarts++;
+      // Busy while the thread's own checkpoint runs: try again after the next COMMIT, not only after
+      // the thread's next report (which may be many commits away).
+      if (result?.busy === 0) {
+        this.#walFrames = 0;
+        this.stats.restarts++;
+      }
     } catch {
+      this.#walFrames = 0;
       // The thread goes on checkpointing; the next report past restartFrames tries again.
     }
   }
@@ -77,6 +82,9 @@ export class Checkpointer {
     this.#closed ??= this.#exited
       ? Promise.resolve()
       : new Promise<void>((resolve) => {
+          // Held open from here: an unref'd worker let a process with nothing else to do exit before the
+          // worker did, so shutdown never reached its final checkpoint (seen under --cpu-prof).
+          this.#worker.ref();
           this.#worker.once('exit', () => resolve());
           this.#worker.postMessage('close');
         });
