@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import type { Params } from './form.js';
+import { HmacKey, type HmacAlgorithm } from './hmac-key.js';
 
 /**
  * CMQ v2 request signature (cmq-api.md §1.6; Tencent doc 406/5906):
@@ -7,25 +7,29 @@ import type { Params } from './form.js';
  *   sig = base64(HMAC(secretKey, src)), SHA-256 when SignatureMethod == 'HmacSHA256', SHA-1 otherwise.
  * Keys sort in plain code-unit order; values are not URL-encoded; `Signature` itself is left out.
  */
-export type SignatureAlgorithm = 'sha1' | 'sha256';
+export type SignatureAlgorithm = HmacAlgorithm;
 
 export function signatureAlgorithmOf(signatureMethod: string | undefined): SignatureAlgorithm {
   return signatureMethod === 'HmacSHA256' ? 'sha256' : 'sha1';
 }
 
 export function stringToSign(method: string, host: string, path: string, params: Params): string {
-  const keys = [...params.keys()].filter((k) => k !== 'Signature').sort(compareCodeUnits);
-  const query = keys.map((k) => `${k.replaceAll('_', '.')}=${params.get(k) ?? ''}`).join('&');
-  return `${method.toUpperCase()}${host}${path}?${query}`;
+  const keys: string[] = [];
+  for (const key of params.keys()) if (key !== 'Signature') keys.push(key);
+  keys.sort(compareCodeUnits);
+  let source = `${method.toUpperCase()}${host}${path}?`;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (i > 0) source += '&';
+    source += key.includes('_') ? key.replaceAll('_', '.') : key;
+    source += '=';
+    source += params.get(key)!;
+  }
+  return source;
 }
 
 export function sign(secretKey: string, source: string, algorithm: SignatureAlgorithm): string {
-  return signatureBytes(secretKey, source, algorithm).toString('base64');
-}
-
-/** The signature as bytes (what `sign` base64-encodes), for comparing without a round trip through text. */
-export function signatureBytes(secretKey: string, source: string, algorithm: SignatureAlgorithm): Buffer {
-  return createHmac(algorithm, secretKey).update(source, 'utf8').digest();
+  return new HmacKey(secretKey).digest(algorithm, source).toString('base64');
 }
 
 function compareCodeUnits(a: string, b: string): number {

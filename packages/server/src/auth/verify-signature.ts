@@ -1,5 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { signatureAlgorithmOf, signatureBytes, stringToSign, type Params } from '@opencmq/protocol';
+import {
+  HmacKey,
+  signatureAlgorithmOf,
+  stringToSign,
+  type Params,
+  type SignatureAlgorithm,
+} from '@opencmq/protocol';
 import type { Credential } from './credentials.js';
 import { ReplayCache } from './replay-cache.js';
 
@@ -32,13 +38,13 @@ export interface SignatureVerifierOptions {
  * keeps it in the signature), so the header as received, without its port, and with :80 / :443 are tried.
  */
 export class SignatureVerifier {
-  readonly #keys: Map<string, string>;
+  readonly #keys: Map<string, HmacKey>;
   readonly #options: SignatureVerifierOptions;
   readonly #replays: ReplayCache;
 
   constructor(options: SignatureVerifierOptions) {
     this.#options = options;
-    this.#keys = new Map(options.credentials.map((c) => [c.secretId, c.secretKey]));
+    this.#keys = new Map(options.credentials.map((c) => [c.secretId, new HmacKey(c.secretKey)]));
     this.#replays = new ReplayCache(options.replayCacheMaxEntries);
   }
 
@@ -49,8 +55,8 @@ export class SignatureVerifier {
         return { ok: false, reason: 'missing', detail: `lacked of required parameter ${name}` };
     }
     const secretId = params.get('SecretId')!;
-    const secretKey = this.#keys.get(secretId);
-    if (secretKey === undefined)
+    const key = this.#keys.get(secretId);
+    if (key === undefined)
       return { ok: false, reason: 'unknown-secret-id', detail: `SecretId ${secretId} is not known` };
     const given = Buffer.from(params.get('Signature')!, 'base64');
     // Only the canonical spelling counts: Node's base64 decoder is lenient (missing padding, URL-safe
@@ -59,20 +65,17 @@ export class SignatureVerifier {
       return { ok: false, reason: 'mismatch', detail: 'Signature is not canonical base64' };
     }
     const algorithm = signatureAlgorithmOf(params.get('SignatureMethod'));
-    const matchesFor = (host: string) =>
-      signedParamSets(input.method, params).some((signed) => {
-        const expected = signatureBytes(
-          secretKey,
-          stringToSign(input.method, host, input.path, signed),
-          algorithm,
-        );
-        return expected.length === given.length && timingSafeEqual(expected, given);
-      });
+    const paramSets = signedParamSets(input.method, params);
     // The Host header as received is what nearly every client signed: the other spellings only on a miss.
     const received = input.hostHeader ?? '';
-    const matches =
-      matchesFor(received) ||
-      hostCandidates(input.hostHeader).some((host) => host !== received && matchesFor(host));
+    let matches = signedWith(key, algorithm, input.method, received, input.path, paramSets, given);
+    if (!matches) {
+      for (const host of hostCandidates(input.hostHeader)) {
+        if (host === received) continue;
+        matches = signedWith(key, algorithm, input.method, host, input.path, paramSets, given);
+        if (matches) break;
+      }
+    }
     if (!matches) return { ok: false, reason: 'mismatch', detail: 'signature does not match' };
 
     const timestamp = Number(params.get('Timestamp'));
@@ -97,6 +100,22 @@ export class SignatureVerifier {
     }
     return { ok: true, secretId };
   }
+}
+
+function signedWith(
+  key: HmacKey,
+  algorithm: SignatureAlgorithm,
+  method: string,
+  host: string,
+  path: string,
+  paramSets: readonly Params[],
+  given: Buffer,
+): boolean {
+  for (const signed of paramSets) {
+    const expected = key.digest(algorithm, stringToSign(method, host, path, signed));
+    if (expected.length === given.length && timingSafeEqual(expected, given)) return true;
+  }
+  return false;
 }
 
 /**

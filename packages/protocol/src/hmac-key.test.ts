@@ -1,0 +1,42 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { HmacKey } from './hmac-key.js';
+
+const reference = (algorithm: 'sha1' | 'sha256', key: string, source: string): string =>
+  createHmac(algorithm, key).update(source, 'utf8').digest('hex');
+
+describe('HmacKey', () => {
+  const cases: Array<[string, string]> = [
+    ['short key', 'pPgfLipfEXZ7VcRzhAMIyPaU7UbQyFFx'],
+    ['empty key', ''],
+    ['key of exactly one block', 'k'.repeat(64)],
+    ['key longer than a block (hashed first)', 'long-key-'.repeat(20)],
+    ['non-ASCII key', 'clé-秘密'],
+  ];
+  for (const [label, key] of cases) {
+    it(`matches createHmac for SHA-1 and SHA-256 with a ${label}`, () => {
+      const hmac = new HmacKey(key);
+      for (const algorithm of ['sha1', 'sha256'] as const) {
+        for (const source of ['', 'POSThost/v2/index.php?Action=SendMessage', 'msgBody=你好 ✓']) {
+          expect(hmac.digest(algorithm, source).toString('hex')).toBe(reference(algorithm, key, source));
+        }
+      }
+    });
+  }
+
+  it('matches createHmac when the source is larger than the reused scratch buffer, and after it', () => {
+    const hmac = new HmacKey('secret');
+    const large = 'x'.repeat(1_500_000);
+    expect(hmac.digest('sha256', large).toString('hex')).toBe(reference('sha256', 'secret', large));
+    expect(hmac.digest('sha256', 'small').toString('hex')).toBe(reference('sha256', 'secret', 'small'));
+  });
+
+  it('returns digests that later digests do not overwrite', () => {
+    const hmac = new HmacKey('secret');
+    const first = hmac.digest('sha256', 'one');
+    const copy = Buffer.from(first);
+    hmac.digest('sha256', 'two');
+    hmac.digest('sha1', 'three');
+    expect(first.equals(copy)).toBe(true);
+  });
+});

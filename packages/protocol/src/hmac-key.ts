@@ -1,0 +1,58 @@
+import * as crypto from 'node:crypto';
+
+export type HmacAlgorithm = 'sha1' | 'sha256';
+
+const BLOCK_BYTES = 64; // SHA-1 and SHA-256 both hash 64-byte blocks
+const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32 };
+
+// One-shot hashing (Node >= 20.12) skips the Hash object createHmac builds per call: 3.8 µs instead of
+// 7.2 µs for a 500-byte SendMessage string (docs/decisions/0013). Older Nodes take createHmac.
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'buffer') => Buffer }).hash;
+
+/** Reused for every digest: calls are synchronous, so one buffer serves them all. */
+let scratch = Buffer.allocUnsafe(4096);
+
+/**
+ * An HMAC key (RFC 2104) with its padded inner and outer blocks computed once, so signing or verifying
+ * a request costs two one-shot hashes and no key setup.
+ */
+export class HmacKey {
+  readonly #secret: string;
+  readonly #pads = new Map<HmacAlgorithm, { inner: Buffer; outer: Buffer }>();
+
+  constructor(secret: string) {
+    this.#secret = secret;
+  }
+
+  digest(algorithm: HmacAlgorithm, source: string): Buffer {
+    if (oneShot === undefined)
+      return crypto.createHmac(algorithm, this.#secret).update(source, 'utf8').digest();
+    const pads = this.#padsFor(algorithm);
+    const needed = BLOCK_BYTES + Buffer.byteLength(source, 'utf8');
+    if (scratch.length < needed) scratch = Buffer.allocUnsafe(Math.max(needed, 2 * scratch.length));
+    pads.inner.copy(scratch, 0);
+    const written = scratch.write(source, BLOCK_BYTES, 'utf8');
+    const innerHash = oneShot(algorithm, scratch.subarray(0, BLOCK_BYTES + written), 'buffer');
+    innerHash.copy(pads.outer, BLOCK_BYTES);
+    return oneShot(algorithm, pads.outer, 'buffer');
+  }
+
+  #padsFor(algorithm: HmacAlgorithm): { inner: Buffer; outer: Buffer } {
+    let pads = this.#pads.get(algorithm);
+    if (pads === undefined) {
+      let key = Buffer.from(this.#secret, 'utf8');
+      if (key.length > BLOCK_BYTES) key = crypto.createHash(algorithm).update(key).digest();
+      const inner = Buffer.alloc(BLOCK_BYTES);
+      // The outer block is followed by room for the inner hash, so the outer hash needs no concatenation.
+      const outer = Buffer.alloc(BLOCK_BYTES + DIGEST_BYTES[algorithm]);
+      for (let i = 0; i < BLOCK_BYTES; i++) {
+        const byte = key[i] ?? 0;
+        inner[i] = byte ^ 0x36;
+        outer[i] = byte ^ 0x5c;
+      }
+      pads = { inner, outer };
+      this.#pads.set(algorithm, pads);
+    }
+    return pads;
+  }
+}
