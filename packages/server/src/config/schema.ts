@@ -150,7 +150,7 @@ export const SETTINGS = [
     max: 30_000,
     env: 'OPENCMQ_LONG_POLL_BACKSTOP_MS',
     description:
-      'Longest a long-polling receiver sleeps between two looks at its queue without a wake-up signal.',
+      'How often a queue with long-polling receivers is looked at without a wake-up signal (its oldest waiting receiver looks).',
   },
   {
     key: 'maintenanceIntervalMs',

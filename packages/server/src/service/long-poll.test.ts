@@ -44,6 +44,40 @@ describe('LongPollWaiters', () => {
     expect(wait.done).toBe(true);
   });
 
+  it('wakes only the oldest sleeping waiter of each queue at the backstop when many wait', async () => {
+    const waiters = new LongPollWaiters(clock, 1000);
+    const q = Array.from({ length: 5 }, () => track(waiters.arm('q'), T0 + 30_000));
+    const other = [track(waiters.arm('other'), T0 + 30_000), track(waiters.arm('other'), T0 + 30_000)];
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(q.map((w) => w.done)).toEqual([true, false, false, false, false]);
+    expect(other.map((w) => w.done)).toEqual([true, false]);
+    expect(waiters.waiting('q')).toBe(4);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(q.map((w) => w.done)).toEqual([true, true, false, false, false]);
+    expect(other.map((w) => w.done)).toEqual([true, true]);
+  });
+
+  it('skips the backstop look of a queue when a waiter of it is looking already', async () => {
+    const waiters = new LongPollWaiters(clock, 1000);
+    const asleep = track(waiters.arm('q'), T0 + 30_000);
+    // Armed and not asleep yet: this receiver is asking the store right now.
+    const looking = waiters.arm('q');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(asleep.done).toBe(false);
+    looking.cancel();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(asleep.done).toBe(true);
+  });
+
+  it('keeps no timer once no one waits', async () => {
+    const waiters = new LongPollWaiters(clock, 1000);
+    const wait = track(waiters.arm('q'), T0 + 30_000);
+    expect(vi.getTimerCount()).toBe(2);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(wait.done).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('resolves on the next tick when untilMs has already passed', async () => {
     const waiters = new LongPollWaiters(clock, 1000);
     const wait = track(waiters.arm('q'), T0 - 5000);
