@@ -659,6 +659,11 @@ export class SqliteStore implements Store {
       this.#expireOldest(row, nowMs, EXPIRY_CHUNK);
     } else {
       const cutoff = nowMs - row.msg_retention_seconds * 1000;
+      // Nearly always nothing has expired: ask that first (4 µs), the grouped count costs 45-65 µs.
+      if (this.sql.anyExpired.get(row.id, cutoff)!.expired === 0) {
+        this.#expireRetained(row, nowMs);
+        return;
+      }
       const counts = [0, 0, 0];
       for (const { state, n } of this.sql.expiredByState.all(row.id, cutoff, EXPIRY_CHUNK + 1)) {
         counts[state] = n;

@@ -99,6 +99,10 @@ export function prepareStatements(db: Database) {
       `SELECT id, state, source_queue_id FROM messages WHERE queue_id = ? AND state != ${INFLIGHT}
        ORDER BY enqueued_at_ms, id LIMIT ? OFFSET ?`,
     ),
+    /** Whether any message is past retention: one index probe, where the count below builds a sorter. */
+    anyExpired: prepare<[number, number], { expired: number }>(
+      'SELECT EXISTS (SELECT 1 FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ?) AS expired',
+    ),
     /** The oldest `limit` messages past retention, counted by state (bounded: a long outage may leave millions). */
     expiredByState: prepare<[number, number, number], { state: number; n: number }>(
       `SELECT state, COUNT(*) AS n FROM (SELECT state FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ?
