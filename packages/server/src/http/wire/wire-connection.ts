@@ -66,10 +66,6 @@ export class WireConnection {
     return !this.#busy && !this.#parser.midRequest;
   }
 
-  get destroyed(): boolean {
-    return this.#socket.destroyed;
-  }
-
   /** Closes now if idle, else after the answer in progress (which then says `Connection: close`). */
   closeWhenIdle(): void {
     this.#closing = true;
