@@ -121,13 +121,8 @@ export class RequestParser {
           if (result !== undefined) return result;
           break;
         }
-        case 'length-body': {
-          const take = Math.min(this.#remaining, this.#end - this.#start);
-          this.#appendBody(take);
-          this.#remaining -= take;
-          if (this.#remaining > 0) return this.#incomplete();
-          return this.#complete();
-        }
+        case 'length-body':
+          return this.#takeRemaining() ? this.#complete() : this.#incomplete();
         case 'chunk-size': {
           const line = this.#takeLine(64);
           if (line === undefined) return this.#incomplete();
@@ -145,14 +140,10 @@ export class RequestParser {
           this.#phase = 'chunk-data';
           break;
         }
-        case 'chunk-data': {
-          const take = Math.min(this.#remaining, this.#end - this.#start);
-          this.#appendBody(take);
-          this.#remaining -= take;
-          if (this.#remaining > 0) return this.#incomplete();
+        case 'chunk-data':
+          if (!this.#takeRemaining()) return this.#incomplete();
           this.#phase = 'chunk-end';
           break;
-        }
         case 'chunk-end': {
           if (this.#end - this.#start < 2) return this.#incomplete();
           if (this.#buffer[this.#start] !== CR || this.#buffer[this.#start + 1] !== LF) {
@@ -249,10 +240,14 @@ export class RequestParser {
     this.#body = grown;
   }
 
-  #appendBody(take: number): void {
+  /** Moves received bytes into the body, up to `#remaining`; true once none remain. */
+  #takeRemaining(): boolean {
+    const take = Math.min(this.#remaining, this.#end - this.#start);
     this.#buffer.copy(this.#body, this.#bodyBytes, this.#start, this.#start + take);
     this.#bodyBytes += take;
     this.#start += take;
+    this.#remaining -= take;
+    return this.#remaining === 0;
   }
 
   #complete(): ParseResult {
