@@ -165,6 +165,22 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         expect(await store.receiveMessages('Orders', vt(30), T0 + 20)).toEqual([]);
       });
 
+      it('takes the messages visible longest, not the lowest ids, when a timed-out one comes back', async () => {
+        await send('Orders', ['first'], T0);
+        await store.receiveMessages('Orders', vt(10), T0);
+        // 'first' is visible again from T0 + 10 s; these two from T0 + 5 s and T0 + 8 s.
+        await send('Orders', ['second'], T0 + 5000);
+        await send('Orders', ['third'], T0 + 8000);
+        const two = await store.receiveMessages(
+          'Orders',
+          { max: 2, visibilityTimeoutMs: 30_000 },
+          T0 + 20_000,
+        );
+        expect(two.map((m) => m.body)).toEqual(['second', 'third']);
+        const [last] = await store.receiveMessages('Orders', vt(30), T0 + 20_000);
+        expect(last).toMatchObject({ body: 'first', dequeueCount: 2, firstDequeuedAtMs: T0 });
+      });
+
       it('keeps exact active, inactive and delayed counts through every transition', async () => {
         await send('Orders', ['a', 'b', 'c'], T0);
         await send('Orders', ['d1', 'd2'], T0, 10);

@@ -26,10 +26,21 @@ function setUp(walPath?: string) {
   const wal = new WalSync(walPath ?? `${db.name}-wal`);
   opened.push({ db, wal, dir });
   const rollbacks = { count: 0 };
-  const commit = new GroupCommit(db, wal, { onRollback: () => rollbacks.count++ });
+  /** Every hook call in order, with what the table held at that moment. */
+  const events: string[] = [];
+  const count = () => db.prepare('SELECT COUNT(*) FROM t').pluck().get() as number;
+  const commit = new GroupCommit(db, wal, {
+    onRollback: (scope) => {
+      rollbacks.count++;
+      events.push(`rollback ${scope}`);
+    },
+    onKept: () => events.push(`kept ${count()}`),
+    beforeCommit: () => events.push(`before commit ${count()}`),
+    onCommit: () => events.push(`commit ${count()}`),
+  });
   const insert = db.prepare<[string]>('INSERT INTO t (v) VALUES (?)');
   const rows = () => db.prepare('SELECT v FROM t ORDER BY rowid').pluck().all();
-  return { db, wal, commit, insert, rows, rollbacks };
+  return { db, wal, commit, insert, rows, rollbacks, events };
 }
 
 describe('GroupCommit with WalSync', () => {
@@ -74,6 +85,37 @@ describe('GroupCommit with WalSync', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(rows()).toEqual(['kept', 'also kept']);
     expect(rollbacks.count).toBe(1);
+  });
+
+  it('tells the store where the transaction stands: each operation kept or undone, then before and after COMMIT', async () => {
+    const { commit, insert, events } = setUp();
+    await Promise.allSettled([
+      commit.run(() => insert.run('kept')),
+      commit.run(() => {
+        insert.run('undone');
+        throw new Error('refused');
+      }),
+      commit.run(() => insert.run('also kept')),
+    ]);
+    expect(events).toEqual(['kept 1', 'rollback operation', 'kept 2', 'before commit 2', 'commit 2']);
+  });
+
+  it('rolls the whole batch back when the last writes before COMMIT fail', async () => {
+    const { db, wal, insert, rows } = setUp();
+    const scopes: string[] = [];
+    const commit = new GroupCommit(db, wal, {
+      onRollback: (scope) => scopes.push(scope),
+      beforeCommit: () => {
+        throw new Error('disk full');
+      },
+    });
+    const results = await Promise.allSettled([
+      commit.run(() => insert.run('a')),
+      commit.run(() => insert.run('b')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(rows()).toEqual([]);
+    expect(scopes).toEqual(['batch']);
   });
 
   it('fails the batch with STORE_UNAVAILABLE and refuses later writes unrun when fdatasync fails', async () => {

@@ -21,6 +21,18 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+/** What the store keeps beside the transaction, told where the transaction stands. */
+export interface GroupCommitHooks {
+  /** An operation's writes were undone (ROLLBACK TO), or the whole batch's (ROLLBACK): caches drop them. */
+  readonly onRollback: (scope: 'operation' | 'batch') => void;
+  /** An operation's writes were kept (RELEASE). */
+  readonly onKept?: () => void;
+  /** The batch's last writes, inside its transaction: one that throws rolls the whole batch back. */
+  readonly beforeCommit?: () => void;
+  /** After each COMMIT (the checkpointer may complete a checkpoint there). */
+  readonly onCommit?: () => void;
+}
+
 export class GroupCommit {
   readonly #db: Database;
   readonly #maxBatch: number;
@@ -30,8 +42,7 @@ export class GroupCommit {
   readonly #savepoint: Statement;
   readonly #release: Statement;
   readonly #wal: WalSync;
-  readonly #onRollback: () => void;
-  readonly #onCommit: (() => void) | undefined;
+  readonly #hooks: GroupCommitHooks;
   #pending: Pending[] = [];
   #scheduled = false;
   /** Batches committed whose sync has not returned yet. */
@@ -40,20 +51,11 @@ export class GroupCommit {
   /** Batches committed and operations in them, for metrics and benchmarks. */
   readonly stats = { batches: 0, operations: 0 };
 
-  /**
-   * `onRollback` runs after an operation or a whole batch is rolled back (caches of rows drop it);
-   * `onCommit` after each COMMIT (the checkpointer may complete a checkpoint there).
-   */
-  constructor(
-    db: Database,
-    wal: WalSync,
-    options: { maxBatch?: number | undefined; onRollback: () => void; onCommit?: () => void },
-  ) {
+  constructor(db: Database, wal: WalSync, options: { maxBatch?: number | undefined } & GroupCommitHooks) {
     this.#db = db;
     this.#wal = wal;
     this.#maxBatch = options.maxBatch ?? 512;
-    this.#onRollback = options.onRollback;
-    this.#onCommit = options.onCommit;
+    this.#hooks = options;
     this.#begin = db.prepare('BEGIN IMMEDIATE');
     this.#commit = db.prepare('COMMIT');
     this.#savepoint = db.prepare('SAVEPOINT op');
@@ -107,25 +109,27 @@ export class GroupCommit {
         try {
           const value = item.operation((hook) => opHooks.push(hook));
           this.#release.run();
+          this.#hooks.onKept?.();
           hooks.push(...opHooks);
           results.push({ ok: true, value });
         } catch (error) {
           this.#db.exec('ROLLBACK TO op; RELEASE op');
-          this.#onRollback();
+          this.#hooks.onRollback('operation');
           results.push({ ok: false, error });
         }
       }
+      this.#hooks.beforeCommit?.();
       this.#commit.run();
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      this.#onRollback();
+      this.#hooks.onRollback('batch');
       for (const item of batch) item.reject(error);
       this.#afterFlush();
       return;
     }
     this.stats.batches++;
     this.stats.operations += batch.length;
-    this.#onCommit?.();
+    this.#hooks.onCommit?.();
     for (const hook of hooks) hook();
     this.#unsynced++;
     this.#wal.afterSync((syncError) => {

@@ -1,4 +1,5 @@
 import type { Queue } from '../../domain/queue.js';
+import type { QueueCountLedger } from './queue-counts.js';
 import { toQueue, type QueueRow } from './rows.js';
 import type { QueueCounts, Statements } from './statements.js';
 
@@ -8,19 +9,21 @@ interface Cached {
 }
 
 /**
- * Queue rows by name key, with the configuration cached and the counts read fresh. Reading a whole
- * queue row costs about 10 µs in better-sqlite3 (20 columns made into an object), several times per
- * request; the counts alone cost a fraction of that. Caching is safe because this process owns the
- * database (locking_mode=EXCLUSIVE): a row's configuration changes only through this store, which
- * forgets the row when it changes it, and forgets every row when a write is rolled back (the cache may
- * then hold what the rollback undid).
+ * Queue rows by name key, with the configuration cached and the counts as the transaction sees them
+ * (QueueCountLedger). Reading a whole queue row costs about 10 µs in better-sqlite3 (20 columns made into
+ * an object), several times per request. Caching is safe because this process owns the database (the
+ * data-directory lock): a row's configuration changes only through this store, which forgets the row when
+ * it changes it, and forgets every row when a write is rolled back (the cache may then hold what the
+ * rollback undid).
  */
 export class QueueRows {
-  readonly #sql: Pick<Statements, 'queueByKey' | 'queueCountsById'>;
+  readonly #sql: Pick<Statements, 'queueByKey'>;
+  readonly #counts: QueueCountLedger;
   readonly #cache = new Map<string, Cached>();
 
-  constructor(sql: Pick<Statements, 'queueByKey' | 'queueCountsById'>) {
+  constructor(sql: Pick<Statements, 'queueByKey'>, counts: QueueCountLedger) {
     this.#sql = sql;
+    this.#counts = counts;
   }
 
   /** The queue's row with its current counts, or undefined when no queue has this key. */
@@ -37,10 +40,9 @@ export class QueueRows {
     return cached.queue;
   }
 
-  /** `row` with the counts as they are now (after the statements of this transaction so far). */
+  /** `row` with the counts as they are now (after the operations of this transaction so far). */
   withFreshCounts(row: QueueRow): QueueRow {
-    const counts = this.#sql.queueCountsById.get(row.id);
-    return counts === undefined ? row : rowWith(row, counts);
+    return rowWith(row, this.#counts.current(row.id));
   }
 
   /** Call after changing, creating or deleting the queue with this key. */
@@ -72,7 +74,7 @@ export class QueueRows {
  * A copy of `row` with `counts`, written out field by field: better-sqlite3's row objects are in V8's
  * dictionary mode, and spreading one costs microseconds; a literal of a fixed shape costs nanoseconds.
  */
-function rowWith(row: QueueRow, counts: QueueCounts): QueueRow {
+function rowWith(row: QueueRow, counts: Readonly<QueueCounts>): QueueRow {
   return {
     id: row.id,
     name: row.name,

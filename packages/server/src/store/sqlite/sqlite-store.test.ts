@@ -88,17 +88,36 @@ describe('sqlite store', () => {
     await store.close();
   });
 
-  it('rejects only the failing operation of a batch', async () => {
-    const store = openSqliteStore({ dataDir: freshDir() });
-    await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
+  it('rejects only the failing operation of a batch, and its counts with it, in memory and on disk', async () => {
+    const dataDir = freshDir();
+    const store = openSqliteStore({ dataDir });
+    await store.createQueue({
+      name: 'q',
+      attributes: { ...attributes, maxMsgHeapNum: 3 },
+      nowMs: T0,
+      maxQueues: 10,
+    });
     const results = await Promise.allSettled([
       store.sendMessages('q', [{ body: 'ok-1', delaySeconds: 0 }], T0),
       store.sendMessages('missing', [{ body: 'lost', delaySeconds: 0 }], T0),
-      store.sendMessages('q', [{ body: 'ok-2', delaySeconds: 0 }], T0),
+      store.sendMessages('q', [{ body: 'ok-2', delaySeconds: 30 }], T0),
+      // Would pass maxMsgHeapNum only with the counts of the two sends before it in this batch.
+      store.sendMessages(
+        'q',
+        [
+          { body: 'too-many-1', delaySeconds: 0 },
+          { body: 'too-many-2', delaySeconds: 0 },
+        ],
+        T0,
+      ),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((await store.getQueueStats('q', T0)).activeMsgNum).toBe(2);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect(await store.getQueueStats('q', T0)).toMatchObject({ activeMsgNum: 1, delayMsgNum: 1 });
     await store.close();
+    // The counts the batch wrote to the queue row, as the next process reads them.
+    const reopened = openSqliteStore({ dataDir });
+    expect(await reopened.getQueueStats('q', T0)).toMatchObject({ activeMsgNum: 1, delayMsgNum: 1 });
+    await reopened.close();
   });
 
   it('reclaims the messages of a deleted queue in the background', async () => {

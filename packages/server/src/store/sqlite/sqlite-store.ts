@@ -23,6 +23,7 @@ import type {
   TracePruning,
 } from '../store.js';
 import { GroupCommit } from './group-commit.js';
+import { QueueCountLedger } from './queue-counts.js';
 import { QueueRows } from './queue-rows.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { DataDirLock } from './data-dir-lock.js';
@@ -74,8 +75,10 @@ export class SqliteStore implements Store {
   protected readonly commit: GroupCommit;
   protected readonly listeners = new ReadyListeners();
   protected readonly sql: Statements;
-  /** Queue rows by name key: configuration cached, counts fresh. */
+  /** Queue rows by name key: configuration cached, counts from the ledger. */
   protected readonly rows: QueueRows;
+  /** Every change to a queue's counts goes here; written to the queue rows once per batch. */
+  protected readonly counts: QueueCountLedger;
   #closed = false;
 
   readonly #files: SqliteFiles;
@@ -84,10 +87,21 @@ export class SqliteStore implements Store {
     this.db = db;
     this.#files = files;
     this.sql = prepareStatements(db);
-    this.rows = new QueueRows(this.sql);
+    const sql = this.sql;
+    this.counts = new QueueCountLedger(
+      (queueId) => sql.queueCountsById.get(queueId),
+      (queueId, [ready, delayed, inflight, retained]) =>
+        sql.addCounts.run(ready, delayed, inflight, retained, queueId),
+    );
+    this.rows = new QueueRows(this.sql, this.counts);
     this.commit = new GroupCommit(db, files.wal, {
       maxBatch,
-      onRollback: () => this.rows.clear(),
+      onRollback: (scope) => {
+        this.counts.rolledBack(scope);
+        this.rows.clear();
+      },
+      onKept: () => this.counts.kept(),
+      beforeCommit: () => this.counts.flush(),
       onCommit: () => files.checkpointer?.afterCommit(),
     });
   }
@@ -170,7 +184,7 @@ export class SqliteStore implements Store {
       if (a.rewindSeconds === 0 && row.retained_count > 0) {
         // Turning rewind off drops the rewindable messages at once (cmq-api.md §2.6).
         this.sql.dropRetainedUntil.run(row.id, Number.MAX_SAFE_INTEGER);
-        this.sql.addRetained.run(-row.retained_count, row.id);
+        this.counts.add(row.id, 0, 0, 0, -row.retained_count);
       }
       this.rows.forget(row.name_key);
       return toQueue(this.sql.queueById.get(row.id)!);
@@ -239,7 +253,7 @@ export class SqliteStore implements Store {
         this.#trace(row, id, nowMs, 'sent', '');
         return id;
       });
-      this.sql.addCounts.run(ready, fresh - ready, 0, row.id);
+      this.counts.add(row.id, ready, fresh - ready, 0);
       if (ready > 0) afterCommit(() => this.listeners.emit(row.name_key, ready));
       return ids.map(String);
     });
@@ -267,7 +281,7 @@ export class SqliteStore implements Store {
           dequeueCount: dequeueCount + 1,
         };
       });
-      if (received.length > 0) this.sql.addCounts.run(-received.length, 0, received.length, row.id);
+      if (received.length > 0) this.counts.add(row.id, -received.length, 0, received.length);
       return received;
     });
   }
@@ -310,8 +324,7 @@ export class SqliteStore implements Store {
         deleted++;
         return 'deleted';
       });
-      if (deleted > 0) this.sql.addCounts.run(0, 0, -deleted, row.id);
-      if (retained > 0) this.sql.addRetained.run(retained, row.id);
+      if (deleted > 0) this.counts.add(row.id, 0, 0, -deleted, retained);
       return outcomes;
     });
   }
@@ -335,8 +348,7 @@ export class SqliteStore implements Store {
         this.#trace(row, m.id, nowMs, 'rewound', '');
       }
       if (rows.length > 0) {
-        this.sql.addRetained.run(-rows.length, row.id);
-        this.sql.addCounts.run(rows.length, 0, 0, row.id);
+        this.counts.add(row.id, rows.length, 0, 0, -rows.length);
         afterCommit(() => this.listeners.emit(row.name_key, rows.length));
       }
       return rows.length;
@@ -378,11 +390,11 @@ export class SqliteStore implements Store {
       }
       let moved = 0;
       for (const { row, ready } of targets.values()) {
-        this.sql.addCounts.run(ready, 0, 0, row.id);
+        this.counts.add(row.id, ready, 0, 0);
         afterCommit(() => this.listeners.emit(row.name_key, ready));
         moved += ready;
       }
-      if (moved > 0) this.sql.addCounts.run(-fromDlq[READY]!, -fromDlq[DELAYED]!, 0, dlq.id);
+      if (moved > 0) this.counts.add(dlq.id, -fromDlq[READY]!, -fromDlq[DELAYED]!, 0);
       return moved;
     });
   }
@@ -461,7 +473,8 @@ export class SqliteStore implements Store {
   expireMessages(nowMs: number, limit: number, trace?: TracePruning): Promise<number> {
     return this.write((afterCommit) => {
       let removed = 0;
-      for (const row of this.sql.allQueues.all()) {
+      for (const stored of this.sql.allQueues.all()) {
+        const row = this.rows.withFreshCounts(stored);
         if (removed < limit) removed += this.#expireOldest(row, nowMs, limit - removed);
         this.settle(row, nowMs, afterCommit, false);
         this.#expireRetained(row, nowMs);
@@ -557,7 +570,7 @@ export class SqliteStore implements Store {
         for (const target of touched.values()) {
           if (target === null || target.added === 0) continue;
           const { row, added } = target;
-          this.sql.addCounts.run(added, 0, 0, row.id);
+          this.counts.add(row.id, added, 0, 0);
           afterCommit(() => this.listeners.emit(row.name_key, added));
         }
       },
@@ -600,7 +613,7 @@ export class SqliteStore implements Store {
     if (policy?.policy === 0 && dlq !== undefined) {
       const over = this.sql.dueInflightOverLimit.all(row.id, nowMs, policy.maxReceiveCount);
       for (const { id } of over) this.#moveToDeadLetter(row, dlq, id, nowMs);
-      if (over.length > 0) this.sql.addCounts.run(0, 0, -over.length, row.id);
+      if (over.length > 0) this.counts.add(row.id, 0, 0, -over.length);
       movedOut += over.length;
     }
     const due = this.sql.anyDue.get(row.id, nowMs, row.id, nowMs) === 1;
@@ -608,7 +621,7 @@ export class SqliteStore implements Store {
     const fromInflight = due ? this.sql.promote.run(row.id, INFLIGHT, nowMs).changes : 0;
     const promoted = fromDelayed + fromInflight;
     if (promoted > 0) {
-      this.sql.addCounts.run(promoted, -fromDelayed, -fromInflight, row.id);
+      this.counts.add(row.id, promoted, -fromDelayed, -fromInflight);
       afterCommit(() => this.listeners.emit(row.name_key, promoted));
     }
     if (policy?.policy === 1 && dlq !== undefined) {
@@ -618,11 +631,11 @@ export class SqliteStore implements Store {
         this.#moveToDeadLetter(row, dlq, id, nowMs);
         counts[state]!++;
       }
-      if (stale.length > 0) this.sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, 0, row.id);
+      if (stale.length > 0) this.counts.add(row.id, -counts[READY]!, -counts[DELAYED]!, 0);
       movedOut += stale.length;
     }
     if (movedOut > 0 && dlq !== undefined) {
-      this.sql.addCounts.run(movedOut, 0, 0, dlq.id);
+      this.counts.add(dlq.id, movedOut, 0, 0);
       afterCommit(() => this.listeners.emit(dlq.name_key, movedOut));
     }
     return this.rows.withFreshCounts(row);
@@ -643,8 +656,7 @@ export class SqliteStore implements Store {
       this.#trace(row, id, nowMs, 'expired', '');
       counts[state]!++;
     }
-    if (expired.length > 0)
-      this.sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
+    if (expired.length > 0) this.counts.add(row.id, -counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!);
     return expired.length;
   }
 
@@ -672,7 +684,7 @@ export class SqliteStore implements Store {
       if (total > EXPIRY_CHUNK) this.#expireOldest(row, nowMs, EXPIRY_CHUNK);
       else if (total > 0) {
         this.sql.deleteExpired.run(row.id, cutoff);
-        this.sql.addCounts.run(-counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!, row.id);
+        this.counts.add(row.id, -counts[READY]!, -counts[DELAYED]!, -counts[INFLIGHT]!);
       }
     }
     this.#expireRetained(row, nowMs);
@@ -685,7 +697,7 @@ export class SqliteStore implements Store {
       const gone = this.sql.countRetainedUntil.get(row.id, retainCutoff, EXPIRY_CHUNK)!.n;
       if (gone > 0) {
         this.sql.dropOldestRetainedUntil.run(row.id, retainCutoff, gone);
-        this.sql.addRetained.run(-gone, row.id);
+        this.counts.add(row.id, 0, 0, 0, -gone);
       }
     }
   }
