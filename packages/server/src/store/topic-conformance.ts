@@ -362,6 +362,42 @@ export function runTopicStoreConformance(
         expect((await statsOf('Tags', 'ab')).routedCount).toBe(1);
       });
 
+      it('routes every publish by the subscriptions as they are at that moment', async () => {
+        await createTopic('Changing');
+        for (const q of ['first', 'second']) await createQueue(q);
+        await subscribeQueue('Changing', 'first', 'first');
+        await publish('Changing', [msg('to-first', ['x'])]);
+        await store.updateSubscription('Changing', 'first', { filterTags: ['y'] }, T0);
+        await subscribeQueue('Changing', 'second', 'second');
+        await publish('Changing', [msg('x-tagged', ['x']), msg('y-tagged', ['y'])]);
+        await store.unsubscribe('Changing', 'first');
+        await publish('Changing', [msg('after-unsubscribe', ['y'])]);
+        await store.unsubscribe('Changing', 'second');
+        await expect(publish('Changing', ['nobody'])).rejects.toMatchObject({ code: 'NO_SUBSCRIPTION' });
+        await store.deleteTopic('Changing');
+        await expect(publish('Changing', ['gone'])).rejects.toMatchObject({ code: 'TOPIC_NOT_FOUND' });
+        expect(await bodiesIn('first')).toEqual(['to-first', 'y-tagged']);
+        expect(await bodiesIn('second')).toEqual(['x-tagged', 'y-tagged', 'after-unsubscribe']);
+      });
+
+      it('routes by the subscriptions kept when a subscription change in the same batch is refused', async () => {
+        await createTopic('Undone');
+        await createQueue('kept');
+        await subscribeQueue('Undone', 'kept', 'kept');
+        await publish('Undone', ['before']);
+        // One batch in the SQLite engine: the failing subscribe and the publish after it.
+        const [refused, published] = await Promise.allSettled([
+          subscribe('Undone', 'kept', 'queue', 'other'),
+          publish('Undone', ['after']),
+        ]);
+        expect(refused).toMatchObject({
+          status: 'rejected',
+          reason: { code: 'SUBSCRIPTION_ALREADY_EXISTS' },
+        });
+        expect(published.status).toBe('fulfilled');
+        expect(await bodiesIn('kept')).toEqual(['before', 'after']);
+      });
+
       it('delivers by binding keys on a routing topic, RabbitMQ style', async () => {
         await createTopic('Routes', { filterType: FILTER_TYPES.routingKey });
         for (const q of ['exact', 'star', 'hash']) await createQueue(q);

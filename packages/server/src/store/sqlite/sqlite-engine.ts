@@ -34,6 +34,13 @@ import {
 export class SqliteEngine extends SqliteStore implements TopicStore {
   readonly #topicSql: TopicStatements = prepareTopicStatements(this.db);
   readonly #deliveryListeners = new Set<(subscriptionId: string) => void>();
+  /**
+   * What a publish routes by, per topic key: the topic row and its subscriptions with their filters
+   * parsed. Reading them cost ~130 µs a publish (22 columns a subscription made into objects); any change
+   * to a topic or subscription, and any rollback, empties it. Only the configuration in these rows is
+   * used: their counters go stale.
+   */
+  readonly #routes = new Map<string, Route>();
 
   createTopic(input: {
     name: string;
@@ -42,6 +49,7 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
     maxTopics: number;
   }): Promise<Topic> {
     return this.write(() => {
+      this.#routes.clear();
       const key = queueKey(input.name);
       if (this.#topicSql.topicByKey.get(key))
         throw new DomainError('TOPIC_ALREADY_EXISTS', { detail: input.name });
@@ -81,6 +89,7 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
 
   updateTopic(name: string, patch: Partial<TopicAttributes>, nowMs: number): Promise<Topic> {
     return this.write(() => {
+      this.#routes.clear();
       const row = this.#topicRow(name);
       this.#topicSql.updateTopic.run(
         patch.maxMsgSizeBytes ?? row.max_msg_size_bytes,
@@ -94,6 +103,7 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
 
   deleteTopic(name: string): Promise<void> {
     return this.write(() => {
+      this.#routes.clear();
       const row = this.#topicRow(name);
       if (this.#topicSql.countSubscriptions.get(row.id)!.n > 0)
         throw new DomainError('TOPIC_HAS_SUBSCRIPTIONS', { detail: row.name });
@@ -111,6 +121,7 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
     maxSubscriptionsPerTopic: number;
   }): Promise<Subscription> {
     return this.write(() => {
+      this.#routes.clear();
       const topic = this.#topicRow(input.topicName);
       const key = queueKey(input.name);
       if (this.#topicSql.subscriptionByKey.get(topic.id, key)) {
@@ -143,6 +154,7 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
 
   unsubscribe(topicName: string, name: string): Promise<void> {
     return this.write(() => {
+      this.#routes.clear();
       const sub = this.#subscriptionRow(topicName, name);
       for (;;) {
         const chunk = this.#topicSql.deliveriesOfSubscription.all(sub.id, 10_000);
@@ -186,6 +198,7 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
     nowMs: number,
   ): Promise<Subscription> {
     return this.write(() => {
+      this.#routes.clear();
       const row = this.#subscriptionRow(topicName, name);
       const a = { ...toSubscription(row).attributes, ...patch };
       this.#topicSql.updateSubscription.run(
@@ -213,12 +226,7 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
     nowMs: number,
   ): Promise<string[]> {
     return this.write((afterCommit) => {
-      const topic = this.#topicRow(topicName);
-      const subscriptions = this.#topicSql.subscriptionsOfTopic.all(topic.id).map((row) => ({
-        row,
-        filterTags: JSON.parse(row.filter_tags) as string[],
-        bindingKeys: JSON.parse(row.binding_keys) as string[],
-      }));
+      const { topic, subscriptions } = this.#route(topicName);
       if (subscriptions.length === 0) throw new DomainError('NO_SUBSCRIPTION');
       const routes = messages.map((message) =>
         selectSubscriptions(topic.filter_type as FilterType, subscriptions, message),
@@ -356,6 +364,27 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
     }
   }
 
+  protected override forgetCachedRows(): void {
+    super.forgetCachedRows();
+    this.#routes.clear();
+  }
+
+  #route(topicName: string): Route {
+    const key = queueKey(topicName);
+    let route = this.#routes.get(key);
+    if (route === undefined) {
+      const topic = this.#topicRow(topicName);
+      const subscriptions = this.#topicSql.subscriptionsOfTopic.all(topic.id).map((row) => ({
+        row,
+        filterTags: JSON.parse(row.filter_tags) as string[],
+        bindingKeys: JSON.parse(row.binding_keys) as string[],
+      }));
+      route = { topic, subscriptions };
+      this.#routes.set(key, route);
+    }
+    return route;
+  }
+
   #topicRow(name: string): TopicRow {
     const row = this.#topicSql.topicByKey.get(queueKey(name));
     if (row === undefined) throw new DomainError('TOPIC_NOT_FOUND', { detail: name });
@@ -368,6 +397,15 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
     if (row === undefined) throw new DomainError('SUBSCRIPTION_NOT_FOUND', { detail: name });
     return row;
   }
+}
+
+interface Route {
+  readonly topic: TopicRow;
+  readonly subscriptions: ReadonlyArray<{
+    readonly row: SubscriptionRow;
+    readonly filterTags: string[];
+    readonly bindingKeys: string[];
+  }>;
 }
 
 function likePattern(searchWord: string | undefined): string {

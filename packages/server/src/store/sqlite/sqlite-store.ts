@@ -98,7 +98,7 @@ export class SqliteStore implements Store {
       maxBatch,
       onRollback: (scope) => {
         this.counts.rolledBack(scope);
-        this.rows.clear();
+        this.forgetCachedRows();
       },
       onKept: () => this.counts.kept(),
       beforeCommit: () => this.counts.flush(),
@@ -529,6 +529,11 @@ export class SqliteStore implements Store {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** After a rollback: cached rows may hold what it undid. Engines with caches of their own add theirs. */
+  protected forgetCachedRows(): void {
+    this.rows.clear();
   }
 
   protected queueRow(name: string): QueueRow {
