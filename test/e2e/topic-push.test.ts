@@ -54,10 +54,13 @@ describe('topic push delivery', () => {
     expect(Math.abs((body['publishTime'] as number) - Date.now() / 1000)).toBeLessThan(5);
     const [raw] = await simple.waitForRequests(1);
     expect(raw!.body).toBe('hello ✓');
+    // Each delivery is completed after its sink answered: wait for both, not only the first.
     await waitFor(
-      async () => (await topics.getSubscription(topic, 'json')).stats.deliveredCount === 1,
+      async () =>
+        (await topics.getSubscription(topic, 'json')).stats.deliveredCount === 1 &&
+        (await topics.getSubscription(topic, 'simple')).stats.deliveredCount === 1,
       5000,
-      'delivered count',
+      'delivered counts',
     );
     expect((await topics.getSubscription(topic, 'json')).stats).toMatchObject({
       routedCount: 1,
