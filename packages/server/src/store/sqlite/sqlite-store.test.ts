@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseReceiptHandle } from '../../domain/receipt-handle.js';
+import { parseReceiptHandle, RECEIPT_TOKEN_LIMIT } from '../../domain/receipt-handle.js';
 import { runStoreConformance } from '../conformance.js';
 import { DEFAULT_QUEUE_ATTRIBUTES as DEFAULTS } from '../../domain/queue.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { openSqliteStore } from './open-sqlite-store.js';
-import { prepareStatements } from './statements.js';
+import { prepareStatements, receiptToken, receiptTokenBase } from './statements.js';
 
 const dirs: string[] = [];
 const freshDir = () => {
@@ -186,5 +186,32 @@ describe('sqlite query plans', () => {
     expect(plan).toEqual([
       expect.stringMatching(/USING INDEX messages_by_state \(queue_id=\? AND state=\?\)/),
     ]);
+  });
+});
+
+describe('sqlite receipt tokens', () => {
+  it('stores the token receiptToken computes, in [1, RECEIPT_TOKEN_LIMIT), for extreme bases and ids', () => {
+    const db = new BetterSqlite3(':memory:');
+    for (const migration of MIGRATIONS) db.exec(migration);
+    const { markInflight } = prepareStatements(db);
+    const insert = db.prepare<[number]>(
+      `INSERT INTO messages (id, queue_id, state, visible_at_ms, enqueued_at_ms, body) VALUES (?, 1, 0, 0, 0, 'b')`,
+    );
+    const stored = db.prepare<[number], number>('SELECT receipt_token FROM messages WHERE id = ?').pluck();
+    const modulus = RECEIPT_TOKEN_LIMIT - 1;
+    const ids = [1, 2, modulus - 1, modulus, modulus + 1, 2 ** 52 + 3];
+    for (const id of ids) insert.run(id);
+    for (const base of [0, 1, modulus - 1, receiptTokenBase()]) {
+      markInflight.run([60_000, 0, base], ids);
+      for (const id of ids) {
+        const token = receiptToken(base, id);
+        expect(stored.get(id)).toBe(token);
+        expect(token).toBeGreaterThanOrEqual(1);
+        expect(token).toBeLessThan(RECEIPT_TOKEN_LIMIT);
+      }
+    }
+    // A base from 0 to modulus - 1 reaches every token for one id: base 0 and base modulus - 1 differ.
+    expect(receiptToken(0, 5)).not.toBe(receiptToken(modulus - 1, 5));
+    db.close();
   });
 });

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { DEAD_LETTER_LIMITS, type DeadLetterPolicy } from '../../domain/dead-letter-policy.js';
@@ -10,7 +9,7 @@ import {
   type ReceivedMessage,
 } from '../../domain/message.js';
 import { mergeAttributes, queueKey, type Queue, type QueueAttributes } from '../../domain/queue.js';
-import { formatReceiptHandle, RECEIPT_TOKEN_LIMIT, type ReceiptHandle } from '../../domain/receipt-handle.js';
+import { formatReceiptHandle, type ReceiptHandle } from '../../domain/receipt-handle.js';
 import type { MessageInfo, MessageLocation, TraceEvent, TraceEventKind } from '../../domain/trace.js';
 import { createQueueId } from '../queue-id.js';
 import { ReadyListeners } from '../ready-listeners.js';
@@ -30,7 +29,13 @@ import type { DataDirLock } from './data-dir-lock.js';
 import type { StatementTiming } from './statement-timing.js';
 import type { WalSync } from './wal-sync.js';
 import { deadLetterPolicyOf, toQueue, type QueueRow } from './rows.js';
-import { prepareStatements, type Statements } from './statements.js';
+import {
+  IDS_PER_STATEMENT,
+  prepareStatements,
+  receiptToken,
+  receiptTokenBase,
+  type Statements,
+} from './statements.js';
 
 const { ready: READY, delayed: DELAYED, inflight: INFLIGHT } = MESSAGE_STATES;
 const STATE_NAMES: Record<number, MessageLocation> = {
@@ -264,19 +269,21 @@ export class SqliteStore implements Store {
       const row = this.settle(this.queueRow(queueName), nowMs, afterCommit);
       const rows = this.sql.selectReady.all(row.id, nowMs - row.msg_retention_seconds * 1000, request.max);
       const nextVisibleAtMs = nowMs + request.visibilityTimeoutMs;
+      const tokenBase = receiptTokenBase();
+      for (let i = 0; i < rows.length; i += IDS_PER_STATEMENT) {
+        const ids = rows.slice(i, i + IDS_PER_STATEMENT).map(([id]) => id);
+        this.sql.markInflight.run([nextVisibleAtMs, nowMs, tokenBase], ids);
+      }
       const received = rows.map(([id, body, enqueuedAtMs, firstSeenAtMs, dequeueCount]): ReceivedMessage => {
-        const token = randomInt(1, RECEIPT_TOKEN_LIMIT);
-        const firstDequeuedAtMs = firstSeenAtMs === 0 ? nowMs : firstSeenAtMs;
-        this.sql.markInflight.run(nextVisibleAtMs, firstDequeuedAtMs, token, id);
         const msgId = String(id);
-        const receiptHandle = formatReceiptHandle({ msgId, token });
+        const receiptHandle = formatReceiptHandle({ msgId, token: receiptToken(tokenBase, id) });
         this.#trace(row, id, nowMs, 'received', receiptHandle);
         return {
           msgId,
           body,
           receiptHandle,
           enqueuedAtMs,
-          firstDequeuedAtMs,
+          firstDequeuedAtMs: firstSeenAtMs === 0 ? nowMs : firstSeenAtMs,
           nextVisibleAtMs,
           dequeueCount: dequeueCount + 1,
         };

@@ -1,5 +1,7 @@
+import { randomInt } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { MESSAGE_STATES } from '../../domain/message.js';
+import { RECEIPT_TOKEN_LIMIT } from '../../domain/receipt-handle.js';
 import type { MessageRow, QueueRow } from './rows.js';
 
 const { ready: READY, delayed: DELAYED, inflight: INFLIGHT } = MESSAGE_STATES;
@@ -17,6 +19,37 @@ export type ReadyTuple = [
   firstDequeuedAtMs: number,
   dequeueCount: number,
 ];
+
+/** Ids one statement of `preparedPerCount` takes at most. */
+export const IDS_PER_STATEMENT = 16;
+
+const TOKEN_MODULUS = RECEIPT_TOKEN_LIMIT - 1;
+
+/** The receipt token markInflight stores for a message: computed the same way here and in SQL. */
+export function receiptToken(base: number, id: number): number {
+  return ((base + (id % TOKEN_MODULUS)) % TOKEN_MODULUS) + 1;
+}
+
+/** A token base for one receive, in [0, TOKEN_MODULUS). */
+export function receiptTokenBase(): number {
+  return randomInt(0, TOKEN_MODULUS);
+}
+
+/**
+ * A statement taking a list of ids (`id IN (?, …)`), prepared once per list length up to
+ * IDS_PER_STATEMENT, on first use. `run(params, ids)` binds the fixed parameters, then the ids.
+ */
+function preparedPerCount<P>(db: Database, sql: (placeholders: string) => string) {
+  const byCount: Statement[] = [];
+  return {
+    run(params: readonly P[], ids: readonly number[]): number {
+      if (ids.length === 0 || ids.length > IDS_PER_STATEMENT)
+        throw new RangeError(`1 to ${IDS_PER_STATEMENT} ids, not ${ids.length}`);
+      const statement = (byCount[ids.length] ??= db.prepare(sql(Array(ids.length).fill('?').join(', '))));
+      return statement.run(...params, ...ids).changes;
+    },
+  };
+}
 
 /** Every statement of the SQLite engine, prepared once. One place for the SQL, named by what it does. */
 export function prepareStatements(db: Database) {
@@ -126,9 +159,18 @@ export function prepareStatements(db: Database) {
       `SELECT id, body, enqueued_at_ms, first_dequeued_at_ms, dequeue_count FROM messages
        WHERE queue_id = ? AND state = ${READY} AND +enqueued_at_ms > ? ORDER BY visible_at_ms, id LIMIT ?`,
     ).raw(true),
-    markInflight: prepare<[number, number, number, number]>(
-      `UPDATE messages SET state = ${INFLIGHT}, visible_at_ms = ?, dequeue_count = dequeue_count + 1,
-         first_dequeued_at_ms = ?, receipt_token = ? WHERE id = ?`,
+    /**
+     * Marks up to IDS_PER_STATEMENT received messages in flight in one statement (one UPDATE per message
+     * cost 6.5 µs more per receive of 16). Parameters: next visible time, first-dequeue time for messages
+     * never received, the token base, then the ids. Each message's receipt token is
+     * `receiptToken(base, id)`, in [1, RECEIPT_TOKEN_LIMIT): the base is drawn per receive, so a handle
+     * reveals nothing about other receives' handles.
+     */
+    markInflight: preparedPerCount<number>(
+      db,
+      (ids) => `UPDATE messages SET state = ${INFLIGHT}, visible_at_ms = ?, dequeue_count = dequeue_count + 1,
+         first_dequeued_at_ms = CASE first_dequeued_at_ms WHEN 0 THEN ? ELSE first_dequeued_at_ms END,
+         receipt_token = (? + id % ${TOKEN_MODULUS}) % ${TOKEN_MODULUS} + 1 WHERE id IN (${ids})`,
     ),
     /** The common delete: one statement, no row read (no rewind on the queue). */
     deleteByHandle: prepare<[number, number, number, number, number]>(
