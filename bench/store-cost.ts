@@ -5,7 +5,9 @@
  * checkpoint threads too). CPU per message moves far less between runs than the HTTP benchmarks' rates
  * (±2-3 % against ±5-10 %), so it shows store changes of a few percent; run it alternately on two trees.
  *
- *   node --import tsx bench/store-cost.ts [--messages 300000] [--warmup 50000]
+ *   node --import tsx bench/store-cost.ts [--messages 300000] [--warmup 50000] [--sql-timing FILE]
+ *
+ * `--sql-timing FILE` writes the statement timing table (as `--cpu-prof` runs of the HTTP benchmarks do).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '300000' },
     warmup: { type: 'string', default: '50000' },
+    'sql-timing': { type: 'string' },
   },
 });
 const WORKERS = 16;
@@ -26,7 +29,7 @@ const BATCH = 16;
 const body = 'x'.repeat(256);
 const batch = Array.from({ length: BATCH }, () => ({ body, delaySeconds: 0 }));
 const dataDir = mkdtempSync(join(tmpdir(), 'opencmq-store-cost-'));
-const store = openSqliteStore({ dataDir });
+const store = openSqliteStore({ dataDir, statementTimingFile: values['sql-timing'] });
 await store.createQueue({
   name: 'cost',
   attributes: { ...DEFAULT_QUEUE_ATTRIBUTES, maxMsgHeapNum: 1_000_000_000 },
