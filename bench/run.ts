@@ -3,7 +3,7 @@
  *
  *   npm run bench -- <scenario|all> [--quick] [--engine sqlite|memory] [--duration SECONDS]
  *                    [--warmup SECONDS] [--cpu-prof] [--systems LIST] [--rabbitmq-url URL] [--nats-url URL]
- *                    [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES]
+ *                    [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES] [--rounds N]
  *
  * Runs each system of each scenario in turn (never two at once), then writes
  * bench/results/<time>-<label>.json and .md with the commit, the machine and the peers' versions.
@@ -16,13 +16,14 @@ import { renderFlameGraph, type CpuProfile } from './lib/flame-graph.js';
 import { readMachineInfo } from './lib/machine.js';
 import { ENGINES, type Engine } from './lib/opencmq-server.js';
 import { renderMarkdown, writeReport, type BenchReport } from './lib/report.js';
+import { pickMedianRound } from './lib/rounds.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { ScenarioContext, ScenarioResult } from './scenarios/scenario.js';
 
 const QUICK = { warmupSeconds: 2, durationSeconds: 8 };
 const FULL = { warmupSeconds: 5, durationSeconds: 30 };
 
-const USAGE = `usage: npm run bench -- <${[...SCENARIOS.map((s) => s.name), 'all'].join('|')}> [--quick] [--engine ${ENGINES.join('|')}] [--duration S] [--warmup S] [--cpu-prof] [--systems opencmq,rabbitmq,nats,bare] [--rabbitmq-url URL] [--nats-url URL] [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES]`;
+const USAGE = `usage: npm run bench -- <${[...SCENARIOS.map((s) => s.name), 'all'].join('|')}> [--quick] [--engine ${ENGINES.join('|')}] [--duration S] [--warmup S] [--cpu-prof] [--systems opencmq,rabbitmq,nats,bare] [--rabbitmq-url URL] [--nats-url URL] [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES] [--rounds N]`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       rate: { type: 'string' },
       backlog: { type: 'string' },
+      rounds: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -70,6 +72,11 @@ async function main(): Promise<number> {
     process.stderr.write(`--backlog must be a positive whole number of messages, got ${values.backlog}\n`);
     return 2;
   }
+  const rounds = Number(values.rounds);
+  if (!(Number.isSafeInteger(rounds) && rounds >= 1)) {
+    process.stderr.write(`--rounds must be a whole number from 1, got ${values.rounds}\n`);
+    return 2;
+  }
   const repoRoot = resolve(import.meta.dirname, '..');
   const outDir = resolve(values.out ?? join(repoRoot, 'bench', 'results'));
   const startedAt = new Date().toISOString();
@@ -92,7 +99,12 @@ async function main(): Promise<number> {
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
     context.log(`${scenario.name}: ${scenario.title}`);
-    results.push(await scenario.run(context));
+    const perRound: ScenarioResult[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      if (rounds > 1) context.log(`${scenario.name}: round ${round} of ${rounds}`);
+      perRound.push(await scenario.run(context));
+    }
+    results.push(pickMedianRound(perRound));
   }
   const versions: Record<string, string> = {};
   for (const result of results)
@@ -103,7 +115,7 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     machine,
-    options: { engine: context.engine, quick: context.quick, warmupSeconds, durationSeconds },
+    options: { engine: context.engine, quick: context.quick, warmupSeconds, durationSeconds, rounds },
     versions,
     scenarios: results,
   };

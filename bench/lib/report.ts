@@ -5,6 +5,7 @@ import { verdictOf } from './drift.js';
 import { limitingFactor, type LimitInput } from './limiting-factor.js';
 import type { CpuUse, MachineInfo } from './machine.js';
 import { figureLines, targetTableLines } from './report-targets.js';
+import { roundLines } from './rounds.js';
 import { chartsOf, type ChartFile } from './timeline-charts.js';
 
 /** One `npm run bench` invocation: where and how it ran, and every scenario's results. */
@@ -18,6 +19,8 @@ export interface BenchReport {
     readonly quick: boolean;
     readonly warmupSeconds: number;
     readonly durationSeconds: number;
+    /** --rounds: each scenario run this many times, the median round shown (1 when absent). */
+    readonly rounds?: number;
   };
   /** Versions of every system that ran, e.g. { rabbitmq: "RabbitMQ 3.10.8" }. */
   readonly versions: Readonly<Record<string, string>>;
@@ -59,7 +62,10 @@ export function renderMarkdown(report: BenchReport, charts: readonly ChartFile[]
       `load average ${m.loadAverageAtStart} at start.`,
     '',
     `Engine ${report.options.engine}; ${report.options.quick ? 'quick: ' : ''}${report.options.warmupSeconds} s warm-up, ` +
-      `${report.options.durationSeconds} s measured per system (soak and backlog set their own windows, given in their settings), one system at a time.`,
+      `${report.options.durationSeconds} s measured per system (soak and backlog set their own windows, given in their settings), one system at a time` +
+      ((report.options.rounds ?? 1) > 1
+        ? `; every scenario in ${report.options.rounds} rounds, the median round shown (each scenario's "Rounds" table lists all).`
+        : '.'),
     '',
     `Versions: ${Object.entries(report.versions)
       .map(([k, v]) => `${k} = ${v}`)
@@ -110,6 +116,7 @@ export function renderMarkdown(report: BenchReport, charts: readonly ChartFile[]
       if (samples.length > 0) lines.push(`  Errors seen: ${samples.map((s) => `\`${s}\``).join(', ')}.`);
     }
     lines.push('');
+    lines.push(...roundLines(scenario));
     lines.push(...driftLines(scenario));
     for (const chart of charts.filter((c) => c.scenario === scenario.scenario))
       lines.push(`![${chart.title}](${chart.fileName})`, '');

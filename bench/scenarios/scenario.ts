@@ -1,5 +1,6 @@
 import type { DriftCheck } from '../lib/drift.js';
 import type { Engine } from '../lib/opencmq-server.js';
+import type { Rounds } from '../lib/rounds.js';
 import type { TimelineChart } from '../lib/timeline-charts.js';
 import type { Measurement } from '../lib/workload.js';
 import { formatFigure, type Figure, type Target } from './targets.js';
@@ -83,6 +84,8 @@ export interface ScenarioResult {
   readonly targetRate?: number;
   /** First versus last fifth of the window (soak): whether memory, latency and rate stayed flat. */
   readonly drift?: readonly DriftCheck[];
+  /** With --rounds N > 1: every round's deciding figures; this result is the median round. */
+  readonly rounds?: Rounds;
 }
 
 /** Thrown by a peer that is not reachable: the system is reported as skipped, the rest still runs. */
