@@ -27,6 +27,21 @@ describe('limitingFactor', () => {
     expect(text).toBe("the server's event loop: CPU-bound at 1.00 cores (one event loop)");
   });
 
+  it('judges a one-loop server by how busy its event loop was, when measured, not by its process', () => {
+    const busy = limitingFactor({
+      ...base,
+      system: 'opencmq-sqlite',
+      cpu: { loadgenCores: 0.45, serverCores: 1.1, machineCores: 1.6, serverLoopBusy: 0.96 },
+    });
+    expect(busy).toBe("the server's event loop: busy 96 % of the window (one event loop)");
+    const waiting = limitingFactor({
+      ...base,
+      system: 'opencmq-sqlite',
+      cpu: { loadgenCores: 0.45, serverCores: 1.1, machineCores: 1.6, serverLoopBusy: 0.78 },
+    });
+    expect(waiting).toMatch(/^waits, not CPU .*; the server's event loop was busy 78 %$/);
+  });
+
   it('does not call a multi-threaded server CPU-bound at one core when the machine has two', () => {
     expect(limitingFactor(base)).toMatch(/^waits, not CPU/);
   });

@@ -33,7 +33,13 @@ export function limitingFactor(input: LimitInput): string {
   }
   const reasons: string[] = [];
   const oneCore = ONE_CORE_SYSTEMS.some((prefix) => input.system.startsWith(prefix));
-  if (cpu.serverCores !== undefined) {
+  const loopBusy = cpu.serverLoopBusy;
+  if (oneCore && loopBusy !== undefined) {
+    // Measured directly: the process's other threads (WAL sync, checkpoints) do not make its loop busy.
+    if (loopBusy >= SATURATED) {
+      reasons.push(`the server's event loop: busy ${percent(loopBusy)} of the window (one event loop)`);
+    }
+  } else if (cpu.serverCores !== undefined) {
     const ceiling = oneCore ? 1 : input.cores;
     if (cpu.serverCores >= SATURATED * ceiling) {
       reasons.push(
@@ -51,7 +57,8 @@ export function limitingFactor(input: LimitInput): string {
   }
   if (reasons.length === 0) {
     reasons.push(
-      'waits, not CPU (no process and not the machine at its CPU ceiling): fsync, replication or round trips',
+      'waits, not CPU (no process and not the machine at its CPU ceiling): fsync, replication or round trips' +
+        (oneCore && loopBusy !== undefined ? `; the server's event loop was busy ${percent(loopBusy)}` : ''),
     );
   }
   const atCap =
@@ -60,4 +67,8 @@ export function limitingFactor(input: LimitInput): string {
     input.backlogMean >= SATURATED * input.backlogCap;
   if (atCap) reasons.push('consumers set the rate (the backlog sat at its cap)');
   return reasons.join('; ');
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)} %`;
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { readLoopTime } from './loop-file.js';
 
 /** Where a result came from: every result file records the commit and the machine it was measured on. */
 export interface MachineInfo {
@@ -109,6 +110,11 @@ export interface CpuUse {
   readonly serverCores: number | undefined;
   /** Busy cores of the whole machine (all processes, including other tests running at the same time). */
   readonly machineCores: number | undefined;
+  /**
+   * The share of the window the server's main event loop was busy (0-1), when the server runs
+   * loop-probe.ts (OpenCMQ in the benchmarks); its other threads do not count.
+   */
+  readonly serverLoopBusy?: number | undefined;
 }
 
 /** Starts measuring CPU use; `stop()` returns the use over the interval. */
@@ -116,15 +122,23 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse }
   const startedAt = performance.now();
   const ownStart = process.cpuUsage();
   const serverStart = serverPid === undefined ? undefined : readProcessCpuSeconds(serverPid);
+  const loopStart = serverPid === undefined ? undefined : readLoopTime(serverPid);
   const machineStart = readMachineJiffies();
   return {
     stop(): CpuUse {
       const seconds = (performance.now() - startedAt) / 1000;
       const own = process.cpuUsage(ownStart);
       const serverEnd = serverPid === undefined ? undefined : readProcessCpuSeconds(serverPid);
+      const loopEnd = serverPid === undefined ? undefined : readLoopTime(serverPid);
       const machineEnd = readMachineJiffies();
       const cores = cpus().length;
+      const loopBusy =
+        loopStart === undefined || loopEnd === undefined
+          ? undefined
+          : (loopEnd.activeMs - loopStart.activeMs) /
+            (loopEnd.activeMs - loopStart.activeMs + loopEnd.idleMs - loopStart.idleMs);
       return {
+        ...(loopBusy === undefined || !Number.isFinite(loopBusy) ? {} : { serverLoopBusy: loopBusy }),
         loadgenCores: (own.user + own.system) / 1e6 / seconds,
         serverCores:
           serverStart === undefined || serverEnd === undefined

@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CmqEndpoint } from './cmq-client.js';
+import { loopFileOf } from './loop-file.js';
 import { packageVersion } from './package-version.js';
 import { startServerProcess } from './server-process.js';
 
@@ -51,7 +53,8 @@ export async function startOpenCmq(options: OpenCmqOptions): Promise<OpenCmqServ
   const removeDataDir = () => {
     if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
-  const nodeArgs: string[] = [];
+  // The loop probe: the CPU meter reads how busy the main event loop was (lib/loop-probe.ts).
+  const nodeArgs: string[] = ['--import', fileURLToPath(new URL('./loop-probe.ts', import.meta.url))];
   const profiling: Record<string, string> = {};
   if (options.cpuProfileDir !== undefined) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
@@ -82,6 +85,7 @@ export async function startOpenCmq(options: OpenCmqOptions): Promise<OpenCmqServ
       engine: options.engine,
       async stop() {
         await server.stop();
+        rmSync(loopFileOf(server.pid), { force: true });
         removeDataDir();
       },
     };

@@ -95,7 +95,8 @@ export function renderMarkdown(report: BenchReport, charts: readonly ChartFile[]
   lines.push(...targetTableLines(report.scenarios));
   lines.push(
     '',
-    `CPU columns are cores busy on average over the measured window (1.00 = one core; the machine has ${m.cores}). ` +
+    `CPU columns are cores busy on average over the measured window (1.00 = one core; the machine has ${m.cores}); ` +
+      '"loop" is the share of the window OpenCMQ\'s main event loop was busy (its other threads, WAL sync and checkpoints, not counted). ' +
       '"Rest of machine" is every other process and the kernel (loopback networking, file-system journal): ' +
       'other tests running at the same time show up there.',
     '',
@@ -141,7 +142,8 @@ function row(scenario: ScenarioResult, system: SystemResult): string {
     fixed(m.latency?.p99Ms, 1),
     String(m.errors),
     fixed(m.cpu.loadgenCores, 2),
-    fixed(m.cpu.serverCores, 2),
+    fixed(m.cpu.serverCores, 2) +
+      (m.cpu.serverLoopBusy === undefined ? '' : ` (loop ${Math.round(m.cpu.serverLoopBusy * 100)} %)`),
     fixed(restOfMachine(m.cpu), 2),
     gauge,
     '',
