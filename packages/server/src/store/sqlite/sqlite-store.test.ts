@@ -202,7 +202,7 @@ describe('sqlite receipt tokens', () => {
     const ids = [1, 2, modulus - 1, modulus, modulus + 1, 2 ** 52 + 3];
     for (const id of ids) insert.run(id);
     for (const base of [0, 1, modulus - 1, receiptTokenBase()]) {
-      markInflight.run([60_000, 0, base], ids);
+      markInflight.forCount(ids.length).run(60_000, 0, base, ...ids);
       for (const id of ids) {
         const token = receiptToken(base, id);
         expect(stored.get(id)).toBe(token);

@@ -48,7 +48,7 @@ export type AfterCommit = (hook: () => void) => void;
 /** See SqliteStore.queueWriter. */
 export interface RawQueueWriter {
   enqueue(queueName: string, body: string, bodyBytes: number): 'stored' | 'missing' | 'full';
-  /** Writes the counts and schedules the wake-ups of every queue that took a body. */
+  /** Writes the bodies (per queue, many rows an INSERT), the counts and the wake-ups of every queue that took one. */
   finish(): void;
 }
 
@@ -218,47 +218,45 @@ export class SqliteStore implements Store {
       let row = this.queueRow(queueName);
       const windowMs = row.dedup_window_seconds * 1000;
       const dedupOf = (m: NewMessage) => (windowMs > 0 ? m.deduplicationId : undefined);
-      // Ids already sent within the window; ids first seen in this batch map to null until stored.
-      const known = new Map<string, number | null>();
-      let fresh = 0;
-      for (const m of messages) {
+      // Each message is stored (its index in `fresh`) or answered with the id a resend within the window
+      // got; a deduplication id repeated within this batch is stored once, at its first occurrence.
+      const fresh: NewMessage[] = [];
+      const firstInBatch = new Map<string, number>();
+      const sources = messages.map((m): { fresh: number } | { id: number } => {
         const dedup = dedupOf(m);
         if (dedup !== undefined) {
-          if (known.has(dedup)) continue;
+          const first = firstInBatch.get(dedup);
+          if (first !== undefined) return { fresh: first };
           const prior = this.sql.dedupLookup.get(row.id, dedup, nowMs)?.msg_id;
-          known.set(dedup, prior ?? null);
-          if (prior !== undefined) continue;
+          if (prior !== undefined) return { id: prior };
+          firstInBatch.set(dedup, fresh.length);
         }
-        fresh++;
-      }
+        fresh.push(m);
+        return { fresh: fresh.length - 1 };
+      });
       const held = () => row.ready_count + row.delayed_count + row.inflight_count;
       // Counters may still include messages past retention: settle before refusing.
-      if (held() + fresh > row.max_msg_heap_num) row = this.settle(row, nowMs, afterCommit);
-      if (held() + fresh > row.max_msg_heap_num) throw new DomainError('QUEUE_FULL');
+      if (held() + fresh.length > row.max_msg_heap_num) row = this.settle(row, nowMs, afterCommit);
+      if (held() + fresh.length > row.max_msg_heap_num) throw new DomainError('QUEUE_FULL');
+      const freshIds = this.#insertMessages(
+        row.id,
+        fresh.map((m) => [
+          m.delaySeconds > 0 ? DELAYED : READY,
+          nowMs + m.delaySeconds * 1000,
+          nowMs,
+          m.body,
+        ]),
+      );
       let ready = 0;
-      const ids = messages.map((m) => {
+      fresh.forEach((m, i) => {
+        const id = freshIds[i]!;
+        if (m.delaySeconds === 0) ready++;
         const dedup = dedupOf(m);
-        const existing = dedup === undefined ? undefined : known.get(dedup);
-        if (existing !== undefined && existing !== null) return existing;
-        const delayed = m.delaySeconds > 0;
-        if (!delayed) ready++;
-        const id = Number(
-          this.sql.insertMessage.run(
-            row.id,
-            delayed ? DELAYED : READY,
-            nowMs + m.delaySeconds * 1000,
-            nowMs,
-            m.body,
-          ).lastInsertRowid,
-        );
-        if (dedup !== undefined) {
-          known.set(dedup, id);
-          this.sql.dedupRecord.run(row.id, dedup, id, nowMs + windowMs);
-        }
+        if (dedup !== undefined) this.sql.dedupRecord.run(row.id, dedup, id, nowMs + windowMs);
         this.#trace(row, id, nowMs, 'sent', '');
-        return id;
       });
-      this.counts.add(row.id, ready, fresh - ready, 0);
+      const ids = sources.map((source) => ('id' in source ? source.id : freshIds[source.fresh]!));
+      this.counts.add(row.id, ready, fresh.length - ready, 0);
       if (ready > 0) afterCommit(() => this.listeners.emit(row.name_key, ready));
       return ids.map(String);
     });
@@ -272,7 +270,7 @@ export class SqliteStore implements Store {
       const tokenBase = receiptTokenBase();
       for (let i = 0; i < rows.length; i += IDS_PER_STATEMENT) {
         const ids = rows.slice(i, i + IDS_PER_STATEMENT).map(([id]) => id);
-        this.sql.markInflight.run([nextVisibleAtMs, nowMs, tokenBase], ids);
+        this.sql.markInflight.forCount(ids.length).run(nextVisibleAtMs, nowMs, tokenBase, ...ids);
       }
       const received = rows.map(([id, body, enqueuedAtMs, firstSeenAtMs, dequeueCount]): ReceivedMessage => {
         const msgId = String(id);
@@ -551,11 +549,12 @@ export class SqliteStore implements Store {
 
   /**
    * Puts raw bodies into queues as ready messages, inside the current transaction (a topic's queue
-   * subscriptions). Each queue is looked up once per writer, and its count and its wake-up are written
-   * once, by `finish()`, however many bodies it took. 'missing' and 'full' store nothing.
+   * subscriptions). Each queue is looked up once per writer; `enqueue` decides and keeps the body, and
+   * `finish()` inserts each queue's bodies together and writes its count and its wake-up once, however
+   * many bodies it took. 'missing' and 'full' store nothing.
    */
   protected queueWriter(nowMs: number, afterCommit: AfterCommit): RawQueueWriter {
-    const touched = new Map<string, { row: QueueRow; held: number; added: number } | null>();
+    const touched = new Map<string, { row: QueueRow; held: number; bodies: string[] } | null>();
     return {
       enqueue: (queueName, body, bodyBytes) => {
         const key = queueKey(queueName);
@@ -565,28 +564,54 @@ export class SqliteStore implements Store {
           target =
             row === undefined
               ? null
-              : { row, held: row.ready_count + row.delayed_count + row.inflight_count, added: 0 };
+              : { row, held: row.ready_count + row.delayed_count + row.inflight_count, bodies: [] };
           touched.set(key, target);
         }
         if (target === null) return 'missing';
         const { row } = target;
-        if (target.held + target.added >= row.max_msg_heap_num) return 'full';
+        if (target.held + target.bodies.length >= row.max_msg_heap_num) return 'full';
         // The queue's own size limit holds for topic deliveries too (counted as dropped by the caller).
         if (bodyBytes > row.max_msg_size_bytes) return 'full';
-        const id = Number(this.sql.insertMessage.run(row.id, READY, nowMs, nowMs, body).lastInsertRowid);
-        this.#trace(row, id, nowMs, 'sent', '');
-        target.added++;
+        target.bodies.push(body);
         return 'stored';
       },
       finish: () => {
         for (const target of touched.values()) {
-          if (target === null || target.added === 0) continue;
-          const { row, added } = target;
-          this.counts.add(row.id, added, 0, 0);
-          afterCommit(() => this.listeners.emit(row.name_key, added));
+          if (target === null || target.bodies.length === 0) continue;
+          const { row, bodies } = target;
+          const ids = this.#insertMessages(
+            row.id,
+            bodies.map((body) => [READY, nowMs, nowMs, body]),
+          );
+          for (const id of ids) this.#trace(row, id, nowMs, 'sent', '');
+          this.counts.add(row.id, bodies.length, 0, 0);
+          afterCommit(() => this.listeners.emit(row.name_key, bodies.length));
         }
       },
     };
+  }
+
+  /**
+   * Inserts messages into a queue, up to IDS_PER_STATEMENT rows per INSERT (one statement per message
+   * cost 24-29 µs per 16 messages against 12 µs); returns their ids in order. The ids of one INSERT are
+   * consecutive: AUTOINCREMENT gives each row the largest id so far plus one, and nothing else inserts in
+   * between. Each row: state, visible time, enqueue time, body.
+   */
+  #insertMessages(queueId: number, rows: ReadonlyArray<readonly [number, number, number, string]>): number[] {
+    const ids: number[] = [];
+    for (let i = 0; i < rows.length; i += IDS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + IDS_PER_STATEMENT);
+      const params = chunk.flatMap(([state, visibleAtMs, enqueuedAtMs, body]) => [
+        queueId,
+        state,
+        visibleAtMs,
+        enqueuedAtMs,
+        body,
+      ]);
+      const last = Number(this.sql.insertMessages.forCount(chunk.length).run(...params).lastInsertRowid);
+      for (let k = chunk.length - 1; k >= 0; k--) ids.push(last - k);
+    }
+    return ids;
   }
 
   /** Cross-queue rules of a dead-letter policy; returns it naming the dead-letter queue as stored. */

@@ -20,7 +20,7 @@ export type ReadyTuple = [
   dequeueCount: number,
 ];
 
-/** Ids one statement of `preparedPerCount` takes at most. */
+/** Items (ids, rows) one statement of `preparedPerCount` takes at most. */
 export const IDS_PER_STATEMENT = 16;
 
 const TOKEN_MODULUS = RECEIPT_TOKEN_LIMIT - 1;
@@ -36,19 +36,23 @@ export function receiptTokenBase(): number {
 }
 
 /**
- * A statement taking a list of ids (`id IN (?, …)`), prepared once per list length up to
- * IDS_PER_STATEMENT, on first use. `run(params, ids)` binds the fixed parameters, then the ids.
+ * A statement over a list of items (`id IN (?, …)`, `VALUES (…), (…)`), prepared once per list length up
+ * to IDS_PER_STATEMENT, on first use: `sql(count)` writes it for `count` items.
  */
-function preparedPerCount<P>(db: Database, sql: (placeholders: string) => string) {
+function preparedPerCount(db: Database, sql: (count: number) => string) {
   const byCount: Statement[] = [];
   return {
-    run(params: readonly P[], ids: readonly number[]): number {
-      if (ids.length === 0 || ids.length > IDS_PER_STATEMENT)
-        throw new RangeError(`1 to ${IDS_PER_STATEMENT} ids, not ${ids.length}`);
-      const statement = (byCount[ids.length] ??= db.prepare(sql(Array(ids.length).fill('?').join(', '))));
-      return statement.run(...params, ...ids).changes;
+    forCount(count: number): Statement {
+      if (!(count >= 1 && count <= IDS_PER_STATEMENT))
+        throw new RangeError(`1 to ${IDS_PER_STATEMENT} items, not ${count}`);
+      return (byCount[count] ??= db.prepare(sql(count)));
     },
   };
+}
+
+/** `count` copies of `item`, comma-separated. */
+function repeated(item: string, count: number): string {
+  return Array.from({ length: count }, () => item).join(', ');
 }
 
 /** Every statement of the SQLite engine, prepared once. One place for the SQL, named by what it does. */
@@ -94,8 +98,11 @@ export function prepareStatements(db: Database) {
     ),
 
     // messages
-    insertMessage: prepare<[number, number, number, number, string]>(
-      'INSERT INTO messages (queue_id, state, visible_at_ms, enqueued_at_ms, body) VALUES (?, ?, ?, ?, ?)',
+    /** Messages: (queue, state, visible time, enqueue time, body) per row; SqliteStore.#insertMessages. */
+    insertMessages: preparedPerCount(
+      db,
+      (count) =>
+        `INSERT INTO messages (queue_id, state, visible_at_ms, enqueued_at_ms, body) VALUES ${repeated('(?, ?, ?, ?, ?)', count)}`,
     ),
     messageById: prepare<[number, number], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? AND queue_id = ?`,
@@ -166,11 +173,13 @@ export function prepareStatements(db: Database) {
      * `receiptToken(base, id)`, in [1, RECEIPT_TOKEN_LIMIT): the base is drawn per receive, so a handle
      * reveals nothing about other receives' handles.
      */
-    markInflight: preparedPerCount<number>(
+    markInflight: preparedPerCount(
       db,
-      (ids) => `UPDATE messages SET state = ${INFLIGHT}, visible_at_ms = ?, dequeue_count = dequeue_count + 1,
+      (
+        count,
+      ) => `UPDATE messages SET state = ${INFLIGHT}, visible_at_ms = ?, dequeue_count = dequeue_count + 1,
          first_dequeued_at_ms = CASE first_dequeued_at_ms WHEN 0 THEN ? ELSE first_dequeued_at_ms END,
-         receipt_token = (? + id % ${TOKEN_MODULUS}) % ${TOKEN_MODULUS} + 1 WHERE id IN (${ids})`,
+         receipt_token = (? + id % ${TOKEN_MODULUS}) % ${TOKEN_MODULUS} + 1 WHERE id IN (${repeated('?', count)})`,
     ),
     /** The common delete: one statement, no row read (no rewind on the queue). */
     deleteByHandle: prepare<[number, number, number, number, number]>(
