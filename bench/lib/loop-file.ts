@@ -10,7 +10,7 @@ export function loopFileOf(pid: number): string {
 /** Busy and idle event-loop milliseconds of process `pid` so far, when it runs the probe. */
 export function readLoopTime(pid: number): { activeMs: number; idleMs: number } | undefined {
   try {
-    const [active, idle] = readFileSync(loopFileOf(pid), 'utf8').split(' ').map(Number);
+    const [active, idle] = readFileSync(loopFileOf(pid), 'utf8').trim().split(/\s+/).map(Number);
     return Number.isFinite(active) && Number.isFinite(idle)
       ? { activeMs: active!, idleMs: idle! }
       : undefined;
