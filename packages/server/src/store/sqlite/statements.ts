@@ -21,7 +21,7 @@ export type ReadyTuple = [
 ];
 
 /** Items (ids, rows) one statement of `preparedPerCount` takes at most. */
-export const IDS_PER_STATEMENT = 16;
+export const ITEMS_PER_STATEMENT = 16;
 
 const TOKEN_MODULUS = RECEIPT_TOKEN_LIMIT - 1;
 
@@ -37,14 +37,14 @@ export function receiptTokenBase(): number {
 
 /**
  * A statement over a list of items (`id IN (?, …)`, `VALUES (…), (…)`), prepared once per list length up
- * to IDS_PER_STATEMENT, on first use: `sql(count)` writes it for `count` items.
+ * to ITEMS_PER_STATEMENT, on first use: `sql(count)` writes it for `count` items.
  */
 function preparedPerCount(db: Database, sql: (count: number) => string) {
   const byCount: Statement[] = [];
   return {
     forCount(count: number): Statement {
-      if (!(count >= 1 && count <= IDS_PER_STATEMENT))
-        throw new RangeError(`1 to ${IDS_PER_STATEMENT} items, not ${count}`);
+      if (!(count >= 1 && count <= ITEMS_PER_STATEMENT))
+        throw new RangeError(`1 to ${ITEMS_PER_STATEMENT} items, not ${count}`);
       return (byCount[count] ??= db.prepare(sql(count)));
     },
   };
@@ -167,7 +167,7 @@ export function prepareStatements(db: Database) {
        WHERE queue_id = ? AND state = ${READY} AND +enqueued_at_ms > ? ORDER BY visible_at_ms, id LIMIT ?`,
     ).raw(true),
     /**
-     * Marks up to IDS_PER_STATEMENT received messages in flight in one statement (one UPDATE per message
+     * Marks up to ITEMS_PER_STATEMENT received messages in flight in one statement (one UPDATE per message
      * cost 6.5 µs more per receive of 16). Parameters: next visible time, first-dequeue time for messages
      * never received, the token base, then the ids. Each message's receipt token is
      * `receiptToken(base, id)`, in [1, RECEIPT_TOKEN_LIMIT): the base is drawn per receive, so a handle
