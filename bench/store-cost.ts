@@ -1,11 +1,14 @@
 /**
- * What the SQLite engine costs per message, without HTTP: 16 workers each sending 16 messages, receiving
- * 16 and deleting them (the pipeline benchmark's pattern, straight through the store API), on one queue.
+ * What the SQLite engine costs per message, without HTTP, straight through the store API on one queue.
+ * `--pattern pipeline` (the default): 16 workers each sending 16 messages, receiving 16 and deleting them
+ * (the pipeline benchmark's pattern). `--pattern single`: 64 workers each sending one message at a time
+ * (the single benchmark's pattern; the queue only grows).
  * Prints the rate and the process's CPU time per message (user + system, every thread: the WAL sync and
  * checkpoint threads too). CPU per message moves far less between runs than the HTTP benchmarks' rates
  * (±2-3 % against ±5-10 %), so it shows store changes of a few percent; run it alternately on two trees.
  *
- *   node --import tsx bench/store-cost.ts [--messages 300000] [--warmup 50000] [--sql-timing FILE]
+ *   node --import tsx bench/store-cost.ts [--pattern pipeline|single] [--messages 300000] [--warmup 50000]
+ *     [--sql-timing FILE]
  *
  * `--sql-timing FILE` writes the statement timing table (as `--cpu-prof` runs of the HTTP benchmarks do).
  */
@@ -22,9 +25,15 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '300000' },
     warmup: { type: 'string', default: '50000' },
     'sql-timing': { type: 'string' },
+    pattern: { type: 'string', default: 'pipeline' },
   },
 });
-const WORKERS = 16;
+const pattern = values.pattern;
+if (pattern !== 'pipeline' && pattern !== 'single') {
+  process.stderr.write(`--pattern must be pipeline or single, not ${pattern}\n`);
+  process.exit(2);
+}
+const WORKERS = pattern === 'single' ? 64 : 16;
 const BATCH = 16;
 const body = 'x'.repeat(256);
 const batch = Array.from({ length: BATCH }, () => ({ body, delaySeconds: 0 }));
@@ -57,7 +66,13 @@ async function run(total: number): Promise<number> {
       done += got.length;
     }
   };
-  await Promise.all(Array.from({ length: WORKERS }, worker));
+  const sender = async () => {
+    while (done < total) {
+      await store.sendMessages('cost', [{ body, delaySeconds: 0 }], Date.now());
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: WORKERS }, pattern === 'single' ? sender : worker));
   return done;
 }
 
@@ -70,7 +85,9 @@ const seconds = (performance.now() - startedMs) / 1000;
 await store.close();
 rmSync(dataDir, { recursive: true, force: true });
 process.stdout.write(
-  `${messages} messages sent, received and deleted by ${WORKERS} workers in batches of ${BATCH}: ` +
+  (pattern === 'single'
+    ? `${messages} messages sent one at a time by ${WORKERS} workers: `
+    : `${messages} messages sent, received and deleted by ${WORKERS} workers in batches of ${BATCH}: `) +
     `${Math.round(messages / seconds)} msgs/s, CPU ${((cpu.user + cpu.system) / messages).toFixed(2)} µs a message ` +
     `(user ${(cpu.user / messages).toFixed(2)}, system ${(cpu.system / messages).toFixed(2)})\n`,
 );

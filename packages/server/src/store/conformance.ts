@@ -155,6 +155,22 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         );
       });
 
+      it('stores sends of one turn in order, with or without deduplication ids, for a receive of that turn', async () => {
+        // Not awaited one by one: an engine may run them as one batch (SQLite holds plain sends' rows back).
+        const [a, b, c, received] = await Promise.all([
+          send('Orders', ['a1', 'a2']),
+          sendWithIds('Orders', [['b', 'k1']]),
+          send('Orders', ['c']),
+          store.receiveMessages('Orders', vt(30), T0),
+          send('Orders', ['after the receive']),
+        ]);
+        expect(received.map((m) => m.body)).toEqual(['a1', 'a2', 'b', 'c']);
+        expect(received.map((m) => m.msgId)).toEqual([...a, ...b, ...c]);
+        const rest = await store.receiveMessages('Orders', vt(30), T0);
+        expect(rest.map((m) => m.body)).toEqual(['after the receive']);
+        expect(new Set([...a, ...b, ...c, rest[0]!.msgId]).size).toBe(5);
+      });
+
       it('receives at most max messages, oldest first', async () => {
         await send('Orders', ['m1', 'm2', 'm3'], T0);
         await send('Orders', ['m4'], T0 + 10);

@@ -35,6 +35,7 @@ function setUp(walPath?: string) {
       events.push(`rollback ${scope}`);
     },
     onKept: () => events.push(`kept ${count()}`),
+    beforeWrites: () => events.push(`before writes ${count()}`),
     beforeCommit: () => events.push(`before commit ${count()}`),
     onCommit: () => events.push(`commit ${count()}`),
   });
@@ -97,7 +98,90 @@ describe('GroupCommit with WalSync', () => {
       }),
       commit.run(() => insert.run('also kept')),
     ]);
-    expect(events).toEqual(['kept 1', 'rollback operation', 'kept 2', 'before commit 2', 'commit 2']);
+    expect(events).toEqual([
+      'before writes 0',
+      'kept 1',
+      'before writes 1',
+      'rollback operation',
+      'before writes 1',
+      'kept 2',
+      'before writes 2',
+      'before commit 2',
+      'commit 2',
+    ]);
+  });
+
+  it("opens a lazy operation's savepoint only when it begins writing, after the writes held back before it", async () => {
+    const { commit, insert, rows, events } = setUp();
+    const results = await Promise.allSettled([
+      commit.run(() => insert.run('first')),
+      // Writes nothing: no held-back writes are flushed for it, and its failure undoes nothing.
+      commit.run(
+        () => {
+          throw new Error('queue full');
+        },
+        { lazySavepoint: true },
+      ),
+      commit.run(
+        (_afterCommit, beginWrites) => {
+          beginWrites();
+          insert.run('undone');
+          throw new Error('refused after writing');
+        },
+        { lazySavepoint: true },
+      ),
+      commit.run(
+        (_afterCommit, beginWrites) => {
+          beginWrites();
+          beginWrites();
+          insert.run('lazy but kept');
+        },
+        { lazySavepoint: true },
+      ),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(rows()).toEqual(['first', 'lazy but kept']);
+    expect(events).toEqual([
+      'before writes 0',
+      'kept 1',
+      'rollback operation',
+      'before writes 1',
+      'rollback operation',
+      'before writes 1',
+      'kept 2',
+      'before writes 2',
+      'before commit 2',
+      'commit 2',
+    ]);
+  });
+
+  it('rolls the whole batch back when writes held back by earlier operations fail, even if the operation catches it', async () => {
+    const { db, wal, insert, rows } = setUp();
+    const scopes: string[] = [];
+    let heldBack = 0;
+    const commit = new GroupCommit(db, wal, {
+      onRollback: (scope) => scopes.push(scope),
+      beforeWrites: () => {
+        if (++heldBack === 2) throw new Error('disk full');
+      },
+    });
+    const results = await Promise.allSettled([
+      commit.run(() => insert.run('a')),
+      commit.run(
+        (_afterCommit, beginWrites) => {
+          try {
+            beginWrites();
+          } catch {
+            // An operation that swallows the error still fails with its batch.
+          }
+          return 'answered';
+        },
+        { lazySavepoint: true },
+      ),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(rows()).toEqual([]);
+    expect(scopes).toEqual(['batch']);
   });
 
   it('rolls the whole batch back when the last writes before COMMIT fail', async () => {

@@ -21,7 +21,8 @@ import type {
   Store,
   TracePruning,
 } from '../store.js';
-import { GroupCommit } from './group-commit.js';
+import { DeferredInserts, type MessageRow } from './deferred-inserts.js';
+import { GroupCommit, type Operation, type RunOptions } from './group-commit.js';
 import { QueueCountLedger } from './queue-counts.js';
 import { QueueRows } from './queue-rows.js';
 import type { Checkpointer } from './checkpointer.js';
@@ -84,6 +85,8 @@ export class SqliteStore implements Store {
   protected readonly rows: QueueRows;
   /** Every change to a queue's counts goes here; written to the queue rows once per batch. */
   protected readonly counts: QueueCountLedger;
+  /** Rows of SendMessage operations, inserted together before the next operation that needs them. */
+  readonly #deferred: DeferredInserts;
   #closed = false;
 
   readonly #files: SqliteFiles;
@@ -99,13 +102,20 @@ export class SqliteStore implements Store {
         sql.addCounts.run(ready, delayed, inflight, retained, queueId),
     );
     this.rows = new QueueRows(this.sql, this.counts);
+    const deferred = new DeferredInserts((queueId, rows) => this.#insertMessages(queueId, rows));
+    this.#deferred = deferred;
     this.commit = new GroupCommit(db, files.wal, {
       maxBatch,
       onRollback: (scope) => {
         this.counts.rolledBack(scope);
+        deferred.rolledBack(scope);
         this.forgetCachedRows();
       },
-      onKept: () => this.counts.kept(),
+      onKept: () => {
+        this.counts.kept();
+        deferred.kept();
+      },
+      beforeWrites: () => deferred.flush(),
       beforeCommit: () => this.counts.flush(),
       onCommit: () => files.checkpointer?.afterCommit(),
     });
@@ -214,52 +224,67 @@ export class SqliteStore implements Store {
   }
 
   sendMessages(queueName: string, messages: readonly NewMessage[], nowMs: number): Promise<string[]> {
-    return this.write((afterCommit) => {
-      let row = this.queueRow(queueName);
-      const windowMs = row.dedup_window_seconds * 1000;
-      const dedupOf = (m: NewMessage) => (windowMs > 0 ? m.deduplicationId : undefined);
-      // Each message is stored (its index in `fresh`) or answered with the id a resend within the window
-      // got; a deduplication id repeated within this batch is stored once, at its first occurrence.
-      const fresh: NewMessage[] = [];
-      const firstInBatch = new Map<string, number>();
-      const sources = messages.map((m): { fresh: number } | { id: number } => {
-        const dedup = dedupOf(m);
-        if (dedup !== undefined) {
-          const first = firstInBatch.get(dedup);
-          if (first !== undefined) return { fresh: first };
-          const prior = this.sql.dedupLookup.get(row.id, dedup, nowMs)?.msg_id;
-          if (prior !== undefined) return { id: prior };
-          firstInBatch.set(dedup, fresh.length);
+    return this.write(
+      (afterCommit, beginWrites) => {
+        let row = this.queueRow(queueName);
+        const windowMs = row.dedup_window_seconds * 1000;
+        const dedupOf = (m: NewMessage) => (windowMs > 0 ? m.deduplicationId : undefined);
+        // Without deduplication ids to look up and record, or trace events to write, the rows wait for
+        // the batch's end (DeferredInserts) and this operation writes nothing itself.
+        const deferred = row.trace === 0 && messages.every((m) => dedupOf(m) === undefined);
+        if (!deferred) beginWrites();
+        // Each message is stored (its index in `fresh`) or answered with the id a resend within the window
+        // got; a deduplication id repeated within this batch is stored once, at its first occurrence.
+        const fresh: NewMessage[] = [];
+        const firstInBatch = new Map<string, number>();
+        const sources = messages.map((m): { fresh: number } | { id: number } => {
+          const dedup = dedupOf(m);
+          if (dedup !== undefined) {
+            const first = firstInBatch.get(dedup);
+            if (first !== undefined) return { fresh: first };
+            const prior = this.sql.dedupLookup.get(row.id, dedup, nowMs)?.msg_id;
+            if (prior !== undefined) return { id: prior };
+            firstInBatch.set(dedup, fresh.length);
+          }
+          fresh.push(m);
+          return { fresh: fresh.length - 1 };
+        });
+        const held = () => row.ready_count + row.delayed_count + row.inflight_count;
+        // Counters may still include messages past retention: settle before refusing.
+        if (held() + fresh.length > row.max_msg_heap_num) {
+          beginWrites();
+          row = this.settle(row, nowMs, afterCommit);
         }
-        fresh.push(m);
-        return { fresh: fresh.length - 1 };
-      });
-      const held = () => row.ready_count + row.delayed_count + row.inflight_count;
-      // Counters may still include messages past retention: settle before refusing.
-      if (held() + fresh.length > row.max_msg_heap_num) row = this.settle(row, nowMs, afterCommit);
-      if (held() + fresh.length > row.max_msg_heap_num) throw new DomainError('QUEUE_FULL');
-      const freshIds = this.#insertMessages(
-        row.id,
-        fresh.map((m) => [
+        if (held() + fresh.length > row.max_msg_heap_num) throw new DomainError('QUEUE_FULL');
+        const rows = fresh.map((m): MessageRow => [
           m.delaySeconds > 0 ? DELAYED : READY,
           nowMs + m.delaySeconds * 1000,
           nowMs,
           m.body,
-        ]),
-      );
-      let ready = 0;
-      fresh.forEach((m, i) => {
-        const id = freshIds[i]!;
-        if (m.delaySeconds === 0) ready++;
-        const dedup = dedupOf(m);
-        if (dedup !== undefined) this.sql.dedupRecord.run(row.id, dedup, id, nowMs + windowMs);
-        this.#trace(row, id, nowMs, 'sent', '');
-      });
-      const ids = sources.map((source) => ('id' in source ? source.id : freshIds[source.fresh]!));
-      this.counts.add(row.id, ready, fresh.length - ready, 0);
-      if (ready > 0) afterCommit(() => this.listeners.emit(row.name_key, ready));
-      return ids.map(String);
-    });
+        ]);
+        const ready = fresh.reduce((n, m) => (m.delaySeconds === 0 ? n + 1 : n), 0);
+        this.counts.add(row.id, ready, fresh.length - ready, 0);
+        const { name_key: key } = row;
+        if (ready > 0) afterCommit(() => this.listeners.emit(key, ready));
+        if (deferred) {
+          // Every message is fresh here; the answer is filled in when the rows are written.
+          const ids = new Array<string>(rows.length);
+          this.#deferred.add(row.id, rows, (written) => {
+            for (let i = 0; i < written.length; i++) ids[i] = String(written[i]);
+          });
+          return ids;
+        }
+        const freshIds = this.#insertMessages(row.id, rows);
+        fresh.forEach((m, i) => {
+          const id = freshIds[i]!;
+          const dedup = dedupOf(m);
+          if (dedup !== undefined) this.sql.dedupRecord.run(row.id, dedup, id, nowMs + windowMs);
+          this.#trace(row, id, nowMs, 'sent', '');
+        });
+        return sources.map((source) => String('id' in source ? source.id : freshIds[source.fresh]!));
+      },
+      { lazySavepoint: true },
+    );
   }
 
   receiveMessages(queueName: string, request: ReceiveRequest, nowMs: number): Promise<ReceivedMessage[]> {
@@ -519,10 +544,10 @@ export class SqliteStore implements Store {
     if (timing !== undefined) writeFileSync(timing.file, timing.timing.report());
   }
 
-  protected write<T>(operation: (afterCommit: AfterCommit) => T): Promise<T> {
+  protected write<T>(operation: Operation<T>, options?: RunOptions): Promise<T> {
     if (this.#closed)
       return Promise.reject(new DomainError('STORE_UNAVAILABLE', { detail: 'store is closed' }));
-    return this.commit.run(operation);
+    return this.commit.run(operation, options);
   }
 
   /** Reads see committed state: batches run whole between turns of the event loop. */
@@ -597,7 +622,7 @@ export class SqliteStore implements Store {
    * consecutive: AUTOINCREMENT gives each row the largest id so far plus one, and nothing else inserts in
    * between. Each row: state, visible time, enqueue time, body.
    */
-  #insertMessages(queueId: number, rows: ReadonlyArray<readonly [number, number, number, string]>): number[] {
+  #insertMessages(queueId: number, rows: readonly MessageRow[]): number[] {
     const ids: number[] = [];
     for (let start = 0; start < rows.length; start += ITEMS_PER_STATEMENT) {
       const count = Math.min(ITEMS_PER_STATEMENT, rows.length - start);
