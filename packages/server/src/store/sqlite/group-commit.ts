@@ -95,6 +95,11 @@ export class GroupCommit {
     });
   }
 
+  /** Whether operations wait for the next batch (a read now would be ordered before them). */
+  get hasQueued(): boolean {
+    return this.#pending.length > 0;
+  }
+
   /** Resolves when nothing is queued, running or waiting for its sync. */
   drain(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();

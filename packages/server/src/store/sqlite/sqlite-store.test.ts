@@ -120,6 +120,31 @@ describe('sqlite store', () => {
     await reopened.close();
   });
 
+  it('answers a receive on a queue that holds nothing without a transaction, and one behind queued writes with one', async () => {
+    const store = openSqliteStore({ dataDir: freshDir() });
+    await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
+    const receive = () => store.receiveMessages('q', { max: 16, visibilityTimeoutMs: 30_000 }, T0);
+    const before = store.commitStats.batches;
+    expect(await receive()).toEqual([]);
+    expect(store.commitStats.batches).toBe(before);
+    // A send queued in the same turn comes first: the receive waits for its batch and finds it.
+    const [, received] = await Promise.all([
+      store.sendMessages('q', [{ body: 'm', delaySeconds: 0 }], T0),
+      receive(),
+    ]);
+    expect(received.map((m) => m.body)).toEqual(['m']);
+    // A message in flight may come back when its visibility ends: the receive settles it in a transaction.
+    const inflight = store.commitStats.batches;
+    expect(await receive()).toEqual([]);
+    expect(store.commitStats.batches).toBe(inflight + 1);
+    // Deleted with rewind off: the queue holds nothing again.
+    await store.deleteMessages('q', [parseReceiptHandle(received[0]!.receiptHandle)], T0);
+    const emptied = store.commitStats.batches;
+    expect(await receive()).toEqual([]);
+    expect(store.commitStats.batches).toBe(emptied);
+    await store.close();
+  });
+
   it('reclaims the messages of a deleted queue in the background', async () => {
     const store = openSqliteStore({ dataDir: freshDir() });
     await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
