@@ -63,14 +63,33 @@ describe('GroupCommit with WalSync', () => {
       insert.run('first');
       afterCommit(() => (syncsAtHook = wal.syncs));
     });
-    // Queued after the first batch has committed, while its fdatasync runs on the thread pool.
-    await new Promise((resolve) => setImmediate(resolve));
+    let firstDone = false;
+    void first.then(() => (firstDone = true));
+    // Queued after the first batch has committed, while its fdatasync runs on the thread pool (or, on a
+    // disk faster than these turns, after it).
+    while (!wal.running && !firstDone) await new Promise((resolve) => setImmediate(resolve));
     const second = commit.run(() => insert.run('second'));
     await first;
     expect(syncsAtHook).toBe(0);
     expect(wal.syncs).toBe(1);
     await second;
     expect(wal.syncs).toBe(2);
+  });
+
+  it("lets a write queued in reaction to a batch's after-commit hooks share its sync when the disk was idle", async () => {
+    const { wal, commit, insert, rows } = setUp();
+    let reaction: Promise<unknown> | undefined;
+    await commit.run((afterCommit) => {
+      insert.run('send');
+      afterCommit(() => {
+        // A long-polling receiver woken by the send: its write is queued a few microtasks later.
+        void Promise.resolve().then(() => (reaction = commit.run(() => insert.run('receive'))));
+      });
+    });
+    expect(reaction).toBeDefined();
+    await reaction;
+    expect(rows()).toEqual(['send', 'receive']);
+    expect(wal.syncs).toBe(1);
   });
 
   it('rolls back only the operation that throws and reports the rollback when one operation of a batch fails', async () => {

@@ -67,6 +67,8 @@ export class GroupCommit {
   #scheduled = false;
   /** Batches committed whose sync has not returned yet. */
   #unsynced = 0;
+  /** Syncs asked for while a deferred sync waits for its turn (see #requestSync). */
+  #deferredSyncs: Array<(error: Error | undefined) => void> | undefined;
   #idle: Array<() => void> = [];
   /** Batches committed and operations in them, for metrics and benchmarks. */
   readonly stats = { batches: 0, operations: 0 };
@@ -123,6 +125,10 @@ export class GroupCommit {
   #flush(): void {
     this.#scheduled = false;
     const batch = this.#pending.splice(0, this.#maxBatch);
+    if (batch.length === 0) {
+      this.#afterFlush();
+      return;
+    }
     if (this.#wal.failure !== undefined) {
       const error = storeUnavailable(this.#wal.failure);
       for (const item of batch) item.reject(error);
@@ -179,7 +185,7 @@ export class GroupCommit {
     this.#hooks.onCommit?.();
     for (const hook of hooks) hook();
     this.#unsynced++;
-    this.#wal.afterSync((syncError) => {
+    this.#requestSync(hooks.length > 0, (syncError) => {
       this.#unsynced--;
       if (syncError !== undefined) {
         const error = storeUnavailable(syncError);
@@ -194,6 +200,33 @@ export class GroupCommit {
       this.#afterFlush();
     });
     this.#afterFlush();
+  }
+
+  /**
+   * Asks for the sync that acknowledges a batch. When the batch's after-commit hooks ran (they may have
+   * woken long-polling receivers) and the disk is idle, the sync starts one turn later instead: the writes
+   * those receivers queue meanwhile commit first and share it, so a message sent to a waiting receiver is
+   * answered after one fsync, not two in a row. With a sync already running, nothing is deferred: the
+   * next one starts when it ends and covers whatever committed by then.
+   */
+  #requestSync(woke: boolean, done: (error: Error | undefined) => void): void {
+    if (this.#deferredSyncs !== undefined) {
+      this.#deferredSyncs.push(done);
+      return;
+    }
+    if (!woke || this.#wal.running) {
+      this.#wal.afterSync(done);
+      return;
+    }
+    const deferred = [done];
+    this.#deferredSyncs = deferred;
+    setImmediate(() => {
+      if (this.#pending.length > 0) this.#flush();
+      this.#deferredSyncs = undefined;
+      this.#wal.afterSync((error) => {
+        for (const callback of deferred) callback(error);
+      });
+    });
   }
 
   #afterFlush(): void {

@@ -27,6 +27,11 @@ export class WalSync {
     this.#fd = openSync(walPath, 'r');
   }
 
+  /** Whether an fdatasync is running. */
+  get running(): boolean {
+    return this.#running;
+  }
+
   /** Whether callers wait for a sync that has not started (one is running): the group commit holds off. */
   get hasQueuedSync(): boolean {
     return this.#running && this.#waiting.length > 0;
