@@ -34,6 +34,9 @@ interface Pending {
   readonly lazySavepoint: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** The outcome, set when the operation ran; given out after the batch's sync. */
+  ok: boolean;
+  result: unknown;
 }
 
 /** What the store keeps beside the transaction, told where the transaction stands. */
@@ -70,6 +73,28 @@ export class GroupCommit {
   /** Syncs asked for while a deferred sync waits for its turn (see #requestSync). */
   #deferredSyncs: Array<(error: Error | undefined) => void> | undefined;
   #idle: Array<() => void> = [];
+  // The running batch's state, in fields so that an operation costs no closures or arrays of its own.
+  /** After-commit hooks of the running batch; the running operation's start at #operationHooksFrom. */
+  readonly #batchHooks: Array<() => void> = [];
+  #operationHooksFrom = 0;
+  /** Whether the running operation's savepoint is open. */
+  #savepointOpen = false;
+  /** Writes held back by earlier operations failed when the running operation began writing. */
+  #heldBackFailure: { error: unknown } | undefined;
+  readonly #afterCommit = (hook: () => void): void => {
+    this.#batchHooks.push(hook);
+  };
+  readonly #beginWrites = (): void => {
+    if (this.#savepointOpen) return;
+    try {
+      this.#hooks.beforeWrites?.();
+    } catch (error) {
+      this.#heldBackFailure = { error };
+      throw error;
+    }
+    this.#savepoint.run();
+    this.#savepointOpen = true;
+  };
   /** Batches committed and operations in them, for metrics and benchmarks. */
   readonly stats = { batches: 0, operations: 0 };
 
@@ -92,6 +117,8 @@ export class GroupCommit {
         lazySavepoint: options?.lazySavepoint === true,
         resolve: resolve as (value: unknown) => void,
         reject,
+        ok: false,
+        result: undefined,
       });
       this.#schedule();
     });
@@ -135,39 +162,31 @@ export class GroupCommit {
       this.#afterFlush();
       return;
     }
-    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    const hooks: Array<() => void> = [];
+    const hooks = this.#batchHooks;
+    hooks.length = 0;
     try {
       this.#begin.run();
       for (const item of batch) {
-        let open = false;
-        let heldBackFailed: { error: unknown } | undefined;
-        const beginWrites = () => {
-          if (open) return;
-          try {
-            this.#hooks.beforeWrites?.();
-          } catch (error) {
-            heldBackFailed = { error };
-            throw error;
-          }
-          this.#savepoint.run();
-          open = true;
-        };
-        if (!item.lazySavepoint) beginWrites();
-        const opHooks: Array<() => void> = [];
+        this.#savepointOpen = false;
+        this.#heldBackFailure = undefined;
+        this.#operationHooksFrom = hooks.length;
+        if (!item.lazySavepoint) this.#beginWrites();
         try {
-          const value = item.operation((hook) => opHooks.push(hook), beginWrites);
-          if (heldBackFailed !== undefined) throw heldBackFailed.error;
-          if (open) this.#release.run();
+          item.result = item.operation(this.#afterCommit, this.#beginWrites);
+          const heldBack = this.#heldBackFailed();
+          if (heldBack !== undefined) throw heldBack.error;
+          if (this.#savepointOpen) this.#release.run();
           this.#hooks.onKept?.();
-          hooks.push(...opHooks);
-          results.push({ ok: true, value });
+          item.ok = true;
         } catch (error) {
           // Writes held back by earlier operations failed: those operations fail with the whole batch.
-          if (heldBackFailed !== undefined) throw heldBackFailed.error;
-          if (open) this.#db.exec('ROLLBACK TO op; RELEASE op');
+          const heldBack = this.#heldBackFailed();
+          if (heldBack !== undefined) throw heldBack.error;
+          if (this.#savepointOpen) this.#db.exec('ROLLBACK TO op; RELEASE op');
           this.#hooks.onRollback('operation');
-          results.push({ ok: false, error });
+          hooks.length = this.#operationHooksFrom;
+          item.ok = false;
+          item.result = error;
         }
       }
       this.#hooks.beforeWrites?.();
@@ -176,6 +195,7 @@ export class GroupCommit {
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       this.#hooks.onRollback('batch');
+      hooks.length = 0;
       for (const item of batch) item.reject(error);
       this.#afterFlush();
       return;
@@ -183,19 +203,21 @@ export class GroupCommit {
     this.stats.batches++;
     this.stats.operations += batch.length;
     this.#hooks.onCommit?.();
+    const woke = hooks.length > 0;
+    // Hooks may queue writes (never run a batch): the array is the next batch's only after they ran.
     for (const hook of hooks) hook();
+    hooks.length = 0;
     this.#unsynced++;
-    this.#requestSync(hooks.length > 0, (syncError) => {
+    this.#requestSync(woke, (syncError) => {
       this.#unsynced--;
       if (syncError !== undefined) {
         const error = storeUnavailable(syncError);
         for (const item of batch) item.reject(error);
       } else {
-        batch.forEach((item, i) => {
-          const result = results[i]!;
-          if (result.ok) item.resolve(result.value);
-          else item.reject(result.error);
-        });
+        for (const item of batch) {
+          if (item.ok) item.resolve(item.result);
+          else item.reject(item.result);
+        }
       }
       this.#afterFlush();
     });
@@ -227,6 +249,11 @@ export class GroupCommit {
         for (const callback of deferred) callback(error);
       });
     });
+  }
+
+  /** Read through a method: the operation may have set it, which the compiler cannot see. */
+  #heldBackFailed(): { error: unknown } | undefined {
+    return this.#heldBackFailure;
   }
 
   #afterFlush(): void {
