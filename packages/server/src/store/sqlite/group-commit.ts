@@ -2,25 +2,6 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import type { WalSync } from './wal-sync.js';
 
-/**
- * Group commit: every write operation queued during one turn of the event loop runs in one transaction,
- * and all of them are acknowledged after its COMMIT and the fdatasync of the WAL that follows it
- * (WalSync, on the thread pool). While one batch syncs, the event loop goes on reading and checking
- * requests, and the next batch may run and commit; it waits for the next sync, and until that sync starts
- * new writes queue up, so batches grow with load and fsyncs per message fall while the disk and the CPU
- * both stay busy. Each operation runs inside its own SAVEPOINT: one that throws (a queue not
- * found, a full queue) is rolled back alone and rejects alone; the rest of the batch commits.
- *
- * An operation run with `{ lazySavepoint: true }` promises to write nothing until it calls `beginWrites`;
- * its savepoint opens then, and not at all if it never does (a SendMessage whose rows wait for the batch's
- * end: SAVEPOINT and RELEASE cost about 1.5 µs of a ~40 µs request). Before any savepoint opens, the store
- * writes what earlier operations held back (`beforeWrites`), so an operation's rollback never undoes them;
- * a failure there fails the whole batch.
- *
- * After-commit hooks (wake-ups of waiting receivers) run at COMMIT, before the sync: whatever they cause
- * is a later write, acknowledged after a later sync that covers this batch too. Reads between COMMIT and
- * the sync can see a write that is not yet acknowledged, as with any write racing a read.
- */
 /** What an operation is given: after-commit hooks, and (for lazy-savepoint operations) the start of its writes. */
 export type Operation<T> = (afterCommit: (hook: () => void) => void, beginWrites: () => void) => T;
 
@@ -56,6 +37,26 @@ export interface GroupCommitHooks {
   readonly onCommit?: () => void;
 }
 
+/**
+ * Group commit: every write operation queued during one turn of the event loop runs in one transaction,
+ * and all of them are acknowledged after its COMMIT and the fdatasync of the WAL that follows it
+ * (WalSync, on the thread pool). While one batch syncs, the event loop goes on reading and checking
+ * requests, and the next batch may run and commit; it waits for the next sync, and until that sync starts
+ * new writes queue up, so batches grow with load and fsyncs per message fall while the disk and the CPU
+ * both stay busy. Each operation runs inside its own SAVEPOINT: one that throws (a queue not
+ * found, a full queue) is rolled back alone and rejects alone; the rest of the batch commits.
+ *
+ * An operation run with `{ lazySavepoint: true }` promises to write nothing until it calls `beginWrites`;
+ * its savepoint opens then, and not at all if it never does (a SendMessage whose rows wait for the batch's
+ * end: SAVEPOINT and RELEASE cost about 1.5 µs of a ~40 µs request). Before any savepoint opens, the store
+ * writes what earlier operations held back (`beforeWrites`), so an operation's rollback never undoes them;
+ * a failure there fails the whole batch.
+ *
+ * After-commit hooks (wake-ups of waiting receivers) run at COMMIT, before the sync: whatever they cause
+ * is a later write, acknowledged after a later sync that covers this batch too (and, when the disk was
+ * idle, the same sync: see #requestSync). Reads between COMMIT and the sync can see a write that is not yet
+ * acknowledged, as with any write racing a read.
+ */
 export class GroupCommit {
   readonly #db: Database;
   readonly #maxBatch: number;
