@@ -86,6 +86,7 @@ export class CmqHttpServer {
     return `${this.#requestPrefix}-${(++this.#requestCounter).toString(36)}`;
   }
 
+  /** One async frame per request (a pending long poll holds every frame of its chain until answered). */
   async #handle(request: ParsedRequest): Promise<WireResponse> {
     this.#inFlight++;
     try {
@@ -96,7 +97,7 @@ export class CmqHttpServer {
     }
   }
 
-  async #answer(request: ParsedRequest): Promise<WireResponse> {
+  #answer(request: ParsedRequest): Promise<WireResponse> | WireResponse {
     const requestId = this.#nextRequestId();
     const { method, target } = request;
     const queryAt = target.indexOf('?');
@@ -117,15 +118,16 @@ export class CmqHttpServer {
           : envelope('REQUEST_TOO_LARGE', ['parameters', `${form.error.limit} parameters`], requestId);
       return cmq(response, false);
     }
-    const response = await this.#dispatcher.dispatch({
-      method,
-      hostHeader: request.headers.get('host'),
-      path,
-      params: form.params,
-      requestId,
-      nowMs: this.#clock.nowMs(),
-    });
-    return cmq(response, false);
+    return this.#dispatcher
+      .dispatch({
+        method,
+        hostHeader: request.headers.get('host'),
+        path,
+        params: form.params,
+        requestId,
+        nowMs: this.#clock.nowMs(),
+      })
+      .then(answerOk);
   }
 
   #refused(reason: RefusalReason, detail: string): WireResponse {
@@ -165,6 +167,8 @@ export class CmqHttpServer {
     }
   }
 }
+
+const answerOk = (response: CmqResponse): WireResponse => cmq(response, false);
 
 function cmq(response: CmqResponse, close: boolean): WireResponse {
   return close
