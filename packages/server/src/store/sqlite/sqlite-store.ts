@@ -46,6 +46,12 @@ const STATE_NAMES: Record<number, MessageLocation> = {
 };
 export type AfterCommit = (hook: () => void) => void;
 
+/** The messages a send stores, and for each message sent where its id comes from (undefined: all fresh). */
+interface Resolved {
+  readonly fresh: readonly NewMessage[];
+  readonly sources?: ReadonlyArray<{ fresh: number } | { id: number }> | undefined;
+}
+
 /** See SqliteStore.queueWriter. */
 export interface RawQueueWriter {
   enqueue(queueName: string, body: string, bodyBytes: number): 'stored' | 'missing' | 'full';
@@ -238,22 +244,9 @@ export class SqliteStore implements Store {
         // the batch's end (DeferredInserts) and this operation writes nothing itself.
         const deferred = row.trace === 0 && messages.every((m) => dedupOf(m) === undefined);
         if (!deferred) beginWrites();
-        // Each message is stored (its index in `fresh`) or answered with the id a resend within the window
-        // got; a deduplication id repeated within this batch is stored once, at its first occurrence.
-        const fresh: NewMessage[] = [];
-        const firstInBatch = new Map<string, number>();
-        const sources = messages.map((m): { fresh: number } | { id: number } => {
-          const dedup = dedupOf(m);
-          if (dedup !== undefined) {
-            const first = firstInBatch.get(dedup);
-            if (first !== undefined) return { fresh: first };
-            const prior = this.sql.dedupLookup.get(row.id, dedup, nowMs)?.msg_id;
-            if (prior !== undefined) return { id: prior };
-            firstInBatch.set(dedup, fresh.length);
-          }
-          fresh.push(m);
-          return { fresh: fresh.length - 1 };
-        });
+        const { fresh, sources }: Resolved = deferred
+          ? { fresh: messages, sources: undefined }
+          : this.#resolveResends(row.id, messages, dedupOf, nowMs);
         const held = () => row.ready_count + row.delayed_count + row.inflight_count;
         // Counters may still include messages past retention: settle before refusing.
         if (held() + fresh.length > row.max_msg_heap_num) {
@@ -286,10 +279,38 @@ export class SqliteStore implements Store {
           if (dedup !== undefined) this.sql.dedupRecord.run(row.id, dedup, id, nowMs + windowMs);
           this.#trace(row, id, nowMs, 'sent', '');
         });
-        return sources.map((source) => String('id' in source ? source.id : freshIds[source.fresh]!));
+        // `sources` is undefined only for deferred sends, answered above.
+        return sources!.map((source) => String('id' in source ? source.id : freshIds[source.fresh]!));
       },
       { lazySavepoint: true },
     );
+  }
+
+  /**
+   * Each message is stored (its index in `fresh`) or answered with the id a resend within the window got;
+   * a deduplication id repeated within one send is stored once, at its first occurrence.
+   */
+  #resolveResends(
+    queueId: number,
+    messages: readonly NewMessage[],
+    dedupOf: (m: NewMessage) => string | undefined,
+    nowMs: number,
+  ): { fresh: NewMessage[]; sources: Array<{ fresh: number } | { id: number }> } {
+    const fresh: NewMessage[] = [];
+    const firstInBatch = new Map<string, number>();
+    const sources = messages.map((m): { fresh: number } | { id: number } => {
+      const dedup = dedupOf(m);
+      if (dedup !== undefined) {
+        const first = firstInBatch.get(dedup);
+        if (first !== undefined) return { fresh: first };
+        const prior = this.sql.dedupLookup.get(queueId, dedup, nowMs)?.msg_id;
+        if (prior !== undefined) return { id: prior };
+        firstInBatch.set(dedup, fresh.length);
+      }
+      fresh.push(m);
+      return { fresh: fresh.length - 1 };
+    });
+    return { fresh, sources };
   }
 
   receiveMessages(queueName: string, request: ReceiveRequest, nowMs: number): Promise<ReceivedMessage[]> {
