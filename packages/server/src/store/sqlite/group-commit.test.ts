@@ -76,6 +76,28 @@ describe('GroupCommit with WalSync', () => {
     expect(wal.syncs).toBe(2);
   });
 
+  it('holds writes queued during a sync until it has ended, then commits them as one batch', async () => {
+    const { wal, commit, insert, rows } = setUp();
+    const first = commit.run(() => insert.run('first'));
+    let firstDone = false;
+    void first.then(() => (firstDone = true));
+    while (!wal.running && !firstDone) await new Promise((resolve) => setImmediate(resolve));
+    // Three writes queued on three turns while the first batch's fdatasync runs (or, on a disk faster than
+    // these turns, after it).
+    const runningWhenRun: boolean[] = [];
+    const later: Array<Promise<unknown>> = [];
+    for (const v of ['a', 'b', 'c']) {
+      later.push(commit.run(() => runningWhenRun.push(wal.running) && insert.run(v)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all([first, ...later]);
+    expect(runningWhenRun).toEqual([false, false, false]);
+    expect(rows()).toEqual(['first', 'a', 'b', 'c']);
+    // Unless the first sync ended between the turns, the three writes were one batch with one sync.
+    expect(commit.stats.batches).toBeLessThanOrEqual(4);
+    expect(wal.syncs).toBe(commit.stats.batches);
+  });
+
   it("lets a write queued in reaction to a batch's after-commit hooks share its sync when the disk was idle", async () => {
     const { wal, commit, insert, rows } = setUp();
     let reaction: Promise<unknown> | undefined;

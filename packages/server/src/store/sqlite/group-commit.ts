@@ -38,12 +38,14 @@ export interface GroupCommitHooks {
 }
 
 /**
- * Group commit: every write operation queued during one turn of the event loop runs in one transaction,
- * and all of them are acknowledged after its COMMIT and the fdatasync of the WAL that follows it
- * (WalSync, on the thread pool). While one batch syncs, the event loop goes on reading and checking
- * requests, and the next batch may run and commit; it waits for the next sync, and until that sync starts
- * new writes queue up, so batches grow with load and fsyncs per message fall while the disk and the CPU
- * both stay busy. Each operation runs inside its own SAVEPOINT: one that throws (a queue not
+ * Group commit: every write operation queued while the disk is idle runs in one transaction on the next
+ * turn of the event loop, and all of them are acknowledged after its COMMIT and the fdatasync of the WAL
+ * that follows it (WalSync, on the thread pool). While a batch syncs, the event loop goes on reading and
+ * checking requests, and the operations they queue wait: they run as one batch when the sync has ended,
+ * so batches grow with load and fsyncs per message fall. (Committing during the sync as well overlapped
+ * CPU and disk, but it doubled the syncs, and on the 2-core machine each sync's hand-offs and the smaller
+ * bursts of answers cost more than the overlap saved: docs/decisions/0014, item 9.) Each operation runs
+ * inside its own SAVEPOINT: one that throws (a queue not
  * found, a full queue) is rolled back alone and rejects alone; the rest of the batch commits.
  *
  * An operation run with `{ lazySavepoint: true }` promises to write nothing until it calls `beginWrites`;
@@ -140,12 +142,9 @@ export class GroupCommit {
     return this.#pending.length === 0 && !this.#scheduled && this.#unsynced === 0;
   }
 
-  /**
-   * Flushes on the next turn unless a committed batch already waits behind the running fdatasync: then
-   * the queue grows until that sync starts (it will cover everything committed by then).
-   */
+  /** Flushes on the next turn unless an fdatasync is running: then the queue grows until it ends. */
   #schedule(): void {
-    if (this.#scheduled || this.#pending.length === 0 || this.#wal.hasQueuedSync) return;
+    if (this.#scheduled || this.#pending.length === 0 || this.#wal.running) return;
     this.#scheduled = true;
     setImmediate(() => this.#flush());
   }

@@ -32,7 +32,7 @@ export class WalSync {
     return this.#running;
   }
 
-  /** Whether callers wait for a sync that has not started (one is running): the group commit holds off. */
+  /** Whether callers wait for a sync that has not started (one is running). */
   get hasQueuedSync(): boolean {
     return this.#running && this.#waiting.length > 0;
   }
