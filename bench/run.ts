@@ -23,7 +23,7 @@ import type { ScenarioContext, ScenarioResult } from './scenarios/scenario.js';
 const QUICK = { warmupSeconds: 2, durationSeconds: 8 };
 const FULL = { warmupSeconds: 5, durationSeconds: 30 };
 
-const USAGE = `usage: npm run bench -- <${[...SCENARIOS.map((s) => s.name), 'all'].join('|')}> [--quick] [--engine ${ENGINES.join('|')}] [--duration S] [--warmup S] [--cpu-prof] [--systems opencmq,rabbitmq,nats,bare] [--rabbitmq-url URL] [--nats-url URL] [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES] [--rounds N]`;
+const USAGE = `usage: npm run bench -- <${[...SCENARIOS.map((s) => s.name), 'all'].join('|')}> [--quick] [--engine ${ENGINES.join('|')}] [--duration S] [--warmup S] [--cpu-prof] [--systems opencmq,rabbitmq,nats,bare] [--rabbitmq-url URL] [--nats-url URL] [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES] [--rounds N] [--bare-work-us MICROSECONDS]`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -41,6 +41,7 @@ async function main(): Promise<number> {
       rate: { type: 'string' },
       backlog: { type: 'string' },
       rounds: { type: 'string', default: '1' },
+      'bare-work-us': { type: 'string', default: '0' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -77,6 +78,13 @@ async function main(): Promise<number> {
     process.stderr.write(`--rounds must be a whole number from 1, got ${values.rounds}\n`);
     return 2;
   }
+  const bareWorkMicros = Number(values['bare-work-us']);
+  if (!(Number.isFinite(bareWorkMicros) && bareWorkMicros >= 0 && bareWorkMicros <= 1_000_000)) {
+    process.stderr.write(
+      `--bare-work-us must be a number of microseconds from 0 to 1000000, got ${values['bare-work-us']}\n`,
+    );
+    return 2;
+  }
   const repoRoot = resolve(import.meta.dirname, '..');
   const outDir = resolve(values.out ?? join(repoRoot, 'bench', 'results'));
   const startedAt = new Date().toISOString();
@@ -89,6 +97,7 @@ async function main(): Promise<number> {
     durationFlagMs: durationFlagSeconds === undefined ? undefined : durationFlagSeconds * 1000,
     pacedRatePerSecond,
     backlogMessages,
+    bareWorkMicros,
     cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', startedAt.replace(/[:.]/g, '-')) : undefined,
     rabbitmqUrl: values['rabbitmq-url'],
     natsUrl: values['nats-url'],

@@ -2,8 +2,10 @@
  * The ceiling for any HTTP API on this machine: a node:http server that reads the whole request body and
  * answers a fixed JSON of `--response-bytes` bytes (the size of OpenCMQ's answer to the same request),
  * with the same keep-alive settings as OpenCMQ. No parsing, no signature check, no storage.
+ * `--work-us N` busy-waits N µs of CPU before each answer: how the ceiling's rate falls as a server
+ * spends more per request (the `single` scenario's `--bare-work-us`; 0, the default, for the ceiling).
  *
- *   node --import tsx bench/peers/bare-http-server.ts --port 0 --response-bytes 120
+ *   node --import tsx bench/peers/bare-http-server.ts --port 0 --response-bytes 120 [--work-us 0]
  */
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -13,8 +15,10 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
     'response-bytes': { type: 'string', default: '120' },
+    'work-us': { type: 'string', default: '0' },
   },
 });
+const workMs = Number(values['work-us']) / 1000;
 
 const prefix = '{"code":0,"message":"","requestId":"bare","msgId":"';
 const suffix = '"}';
@@ -24,6 +28,10 @@ const payload = Buffer.from(`${prefix}${'1'.repeat(idLength)}${suffix}`);
 const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
   req.on('data', () => {});
   req.on('end', () => {
+    if (workMs > 0) {
+      const until = performance.now() + workMs;
+      while (performance.now() < until);
+    }
     res.writeHead(200, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': payload.length,

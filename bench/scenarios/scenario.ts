@@ -23,6 +23,8 @@ export interface ScenarioContext {
   readonly pacedRatePerSecond: number | undefined;
   /** --backlog: messages the backlog scenario preloads; its default (1M quick, 10M full) when undefined. */
   readonly backlogMessages: number | undefined;
+  /** --bare-work-us: µs of CPU the bare server busy-waits per request in `single` (0: the ceiling). */
+  readonly bareWorkMicros: number;
   /** Write the OpenCMQ server's V8 CPU profile here (--cpu-prof). */
   readonly cpuProfileDir: string | undefined;
   readonly rabbitmqUrl: string;

@@ -40,7 +40,7 @@ export const single: Scenario = {
         context,
         'bare-http',
         'ceiling',
-        `node:http in its own process, reads the same signed request bodies, answers a fixed ${responseBytes}-byte JSON (the size of OpenCMQ's SendMessage answer at the end of its run); no parsing, no storage`,
+        `node:http in its own process, reads the same signed request bodies, answers a fixed ${responseBytes}-byte JSON (the size of OpenCMQ's SendMessage answer at the end of its run); no parsing, no storage${context.bareWorkMicros > 0 ? `; busy-waits ${context.bareWorkMicros} µs of CPU before each answer (--bare-work-us: not the ceiling, the ratio is not the target's)` : ''}`,
         () => runBare(context, responseBytes),
       ),
     );
@@ -154,7 +154,7 @@ async function runOpenCmq(
 }
 
 async function runBare(context: ScenarioContext, responseBytes: number): Promise<SystemRun> {
-  const server = await startBareHttp(context.repoRoot, responseBytes);
+  const server = await startBareHttp(context.repoRoot, responseBytes, context.bareWorkMicros);
   try {
     // The bare server checks nothing; the same credential keeps the request bytes identical.
     const endpoint = {
