@@ -84,18 +84,21 @@ describe('GroupCommit with WalSync', () => {
     while (!wal.running && !firstDone) await new Promise((resolve) => setImmediate(resolve));
     // Three writes queued on three turns while the first batch's fdatasync runs (or, on a disk faster than
     // these turns, after it).
+    const runningWhenQueued: boolean[] = [];
     const runningWhenRun: boolean[] = [];
     const later: Array<Promise<unknown>> = [];
     for (const v of ['a', 'b', 'c']) {
+      runningWhenQueued.push(wal.running);
       later.push(commit.run(() => runningWhenRun.push(wal.running) && insert.run(v)));
       await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all([first, ...later]);
     expect(runningWhenRun).toEqual([false, false, false]);
     expect(rows()).toEqual(['first', 'a', 'b', 'c']);
-    // Unless the first sync ended between the turns, the three writes were one batch with one sync.
-    expect(commit.stats.batches).toBeLessThanOrEqual(4);
     expect(wal.syncs).toBe(commit.stats.batches);
+    // All three queued during the first sync (the usual case; a disk faster than three turns may end it
+    // sooner): they ran as one batch after it.
+    if (runningWhenQueued.every(Boolean)) expect(commit.stats.batches).toBe(2);
   });
 
   it("lets a write queued in reaction to a batch's after-commit hooks share its sync when the disk was idle", async () => {
