@@ -69,6 +69,21 @@ describe('decodeForm', () => {
     expect(params.get('x')).toBe(' ');
   });
 
+  it('decodes as URLSearchParams does when a value holds more escapes than are sliced, or ASCII and non-ASCII ones mixed', () => {
+    for (const value of [
+      '%7C'.repeat(15) + 'x',
+      '%7C'.repeat(16) + 'x',
+      'a%7Cb'.repeat(40),
+      '%7C%C3%A9%7C',
+      '%41%4',
+      '%41%zz',
+      '%7F%80',
+    ]) {
+      const text = `msgBody=${value}`;
+      expect(decodeForm(text, 4), value).toEqual(decodeWithUrlSearchParams(text, 4));
+    }
+  });
+
   it('decodes multi-byte UTF-8 sequences when values hold non-ASCII text', () => {
     expect(decoded('msgBody=%E4%BD%A0%E5%A5%BD%F0%9F%98%80').get('msgBody')).toBe('你好😀');
   });

@@ -39,19 +39,54 @@ export function decodeForm(
 
 /**
  * One name or value of application/x-www-form-urlencoded, decoded as URLSearchParams decodes it ('+'
- * is a space; %XX are bytes of UTF-8). decodeURIComponent is native and agrees with it whenever it
- * succeeds; a malformed escape or invalid UTF-8 (which URLSearchParams keeps or replaces instead of
- * failing) goes to URLSearchParams itself. About three times faster than URLSearchParams for a
- * BatchSendMessage body.
+ * is a space; %XX are bytes of UTF-8). A few escapes of ASCII characters (a message body's punctuation)
+ * are sliced out; otherwise decodeURIComponent, which is native and agrees with URLSearchParams whenever
+ * it succeeds; a malformed escape or invalid UTF-8 (which URLSearchParams keeps or replaces instead of
+ * failing) goes to URLSearchParams itself.
  */
 function decodeComponent(raw: string): string {
   const spaced = raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
-  if (!spaced.includes('%')) return spaced;
+  const first = spaced.indexOf('%');
+  if (first === -1) return spaced;
+  const sliced = decodeAsciiEscapes(spaced, first);
+  if (sliced !== undefined) return sliced;
   try {
     return decodeURIComponent(spaced);
   } catch {
     return new URLSearchParams(`x=${raw}`).get('x') ?? '';
   }
+}
+
+/** Past this many escapes the slices would make a deep string: decodeURIComponent builds it flat. */
+const MAX_SLICED_ESCAPES = 16;
+
+/**
+ * `text` with its %XX escapes decoded when every one is well formed and stands for an ASCII byte, and
+ * there are at most MAX_SLICED_ESCAPES; undefined otherwise. A 256-character body with one escape: 0.09 µs
+ * against 0.5 µs for decodeURIComponent.
+ */
+function decodeAsciiEscapes(text: string, first: number): string | undefined {
+  let decoded = '';
+  let from = 0;
+  let at = first;
+  for (let count = 0; at !== -1; count++) {
+    if (count === MAX_SLICED_ESCAPES) return undefined;
+    const high = hexDigit(text.charCodeAt(at + 1));
+    const low = hexDigit(text.charCodeAt(at + 2));
+    if (high < 0 || high > 7 || low < 0) return undefined;
+    decoded += text.slice(from, at) + String.fromCharCode(high * 16 + low);
+    from = at + 3;
+    at = text.indexOf('%', from);
+  }
+  return decoded + text.slice(from);
+}
+
+/** The value of a hexadecimal digit's character code; -1 for anything else (NaN past the end too). */
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 70) return code - 55;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
 }
 
 export function encodeForm(params: Iterable<readonly [string, string]>): string {
