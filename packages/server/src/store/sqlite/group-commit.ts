@@ -45,8 +45,8 @@ export interface GroupCommitHooks {
  * so batches grow with load and fsyncs per message fall. (Committing during the sync as well overlapped
  * CPU and disk, but it doubled the syncs, and on the 2-core machine each sync's hand-offs and the smaller
  * bursts of answers cost more than the overlap saved: docs/decisions/0014, item 9.) Each operation runs
- * inside its own SAVEPOINT: one that throws (a queue not
- * found, a full queue) is rolled back alone and rejects alone; the rest of the batch commits.
+ * inside its own SAVEPOINT: one that throws (a queue not found, a full queue) is rolled back alone and
+ * rejects alone; the rest of the batch commits.
  *
  * An operation run with `{ lazySavepoint: true }` promises to write nothing until it calls `beginWrites`;
  * its savepoint opens then, and not at all if it never does (a SendMessage whose rows wait for the batch's

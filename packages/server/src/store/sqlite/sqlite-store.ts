@@ -46,12 +46,6 @@ const STATE_NAMES: Record<number, MessageLocation> = {
 };
 export type AfterCommit = (hook: () => void) => void;
 
-/** The messages a send stores, and for each message sent where its id comes from (undefined: all fresh). */
-interface Resolved {
-  readonly fresh: readonly NewMessage[];
-  readonly sources?: ReadonlyArray<{ fresh: number } | { id: number }> | undefined;
-}
-
 /** See SqliteStore.queueWriter. */
 export interface RawQueueWriter {
   enqueue(queueName: string, body: string, bodyBytes: number): 'stored' | 'missing' | 'full';
@@ -244,9 +238,9 @@ export class SqliteStore implements Store {
         // the batch's end (DeferredInserts) and this operation writes nothing itself.
         const deferred = row.trace === 0 && messages.every((m) => dedupOf(m) === undefined);
         if (!deferred) beginWrites();
-        const { fresh, sources }: Resolved = deferred
-          ? { fresh: messages, sources: undefined }
-          : this.#resolveResends(row.id, messages, dedupOf, nowMs);
+        // A deferred send stores every message; others may answer resends with earlier ids.
+        const resolved = deferred ? undefined : this.#resolveResends(row.id, messages, dedupOf, nowMs);
+        const fresh = resolved?.fresh ?? messages;
         const held = () => row.ready_count + row.delayed_count + row.inflight_count;
         // Counters may still include messages past retention: settle before refusing.
         if (held() + fresh.length > row.max_msg_heap_num) {
@@ -279,8 +273,10 @@ export class SqliteStore implements Store {
           if (dedup !== undefined) this.sql.dedupRecord.run(row.id, dedup, id, nowMs + windowMs);
           this.#trace(row, id, nowMs, 'sent', '');
         });
-        // `sources` is undefined only for deferred sends, answered above.
-        return sources!.map((source) => String('id' in source ? source.id : freshIds[source.fresh]!));
+        // `resolved` is undefined only for deferred sends, answered above.
+        return resolved!.sources.map((source) =>
+          String('id' in source ? source.id : freshIds[source.fresh]!),
+        );
       },
       { lazySavepoint: true },
     );
