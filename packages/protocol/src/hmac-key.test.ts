@@ -24,6 +24,19 @@ describe('HmacKey', () => {
     });
   }
 
+  it('matches createHmac for multi-byte sources whose UTF-8 size is near the scratch buffer\'s', () => {
+    // Runs before the next test, which grows the shared scratch buffer far past these sizes.
+    // 3-byte characters around the initial 4,096-byte scratch (64 of it the key block), and surrogate
+    // pairs (two code units, four bytes): the length bound must hold on both sides of the boundary.
+    const hmac = new HmacKey('secret');
+    for (const length of [1300, 1343, 1344, 1345, 1400]) {
+      const cjk = '秘'.repeat(length);
+      expect(hmac.digest('sha256', cjk).toString('hex')).toBe(reference('sha256', 'secret', cjk));
+      const emoji = '😀'.repeat(length / 2);
+      expect(hmac.digest('sha1', emoji).toString('hex')).toBe(reference('sha1', 'secret', emoji));
+    }
+  });
+
   it('matches createHmac when the source is larger than the reused scratch buffer, and after it', () => {
     const hmac = new HmacKey('secret');
     const large = 'x'.repeat(1_500_000);

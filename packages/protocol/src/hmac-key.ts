@@ -28,8 +28,12 @@ export class HmacKey {
     if (oneShot === undefined)
       return crypto.createHmac(algorithm, this.#secret).update(source, 'utf8').digest();
     const pads = this.#padsFor(algorithm);
-    const needed = BLOCK_BYTES + Buffer.byteLength(source, 'utf8');
-    if (scratch.length < needed) scratch = Buffer.allocUnsafe(Math.max(needed, 2 * scratch.length));
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: within that bound the string need not be measured
+    // (Buffer.byteLength scans it: 0.3 µs of a ~35 µs request for a 450-character string).
+    if (scratch.length < BLOCK_BYTES + 3 * source.length) {
+      const needed = BLOCK_BYTES + Buffer.byteLength(source, 'utf8');
+      if (scratch.length < needed) scratch = Buffer.allocUnsafe(Math.max(needed, 2 * scratch.length));
+    }
     pads.inner.copy(scratch, 0);
     const written = scratch.write(source, BLOCK_BYTES, 'utf8');
     const innerHash = oneShot(algorithm, scratch.subarray(0, BLOCK_BYTES + written), 'buffer');

@@ -18,6 +18,9 @@ export interface Waiter {
 }
 
 interface Entry {
+  readonly queueKey: string;
+  /** The queue's set this entry is in. */
+  readonly set: Set<Entry>;
   readonly wants: number;
   signalled: boolean;
   wake: (() => void) | undefined;
@@ -32,6 +35,14 @@ export class LongPollWaiters {
   readonly #backstopMs: number;
   #backstop: NodeJS.Timeout | undefined;
   #closed = false;
+
+  /** Forgets a waiter that was woken or cancelled. One function for all, made once (see ArmedWaiter). */
+  readonly #release = (entry: Entry): void => {
+    const { set, queueKey } = entry;
+    set.delete(entry);
+    if (set.size === 0 && this.#byQueue.get(queueKey) === set) this.#byQueue.delete(queueKey);
+    if (this.#byQueue.size === 0) this.#stopBackstop();
+  };
 
   constructor(clock: Clock, backstopMs: number) {
     this.#clock = clock;
@@ -49,41 +60,18 @@ export class LongPollWaiters {
 
   /** `wants`: the most messages this receiver takes when woken (its batch size). */
   arm(queueKey: string, wants = 1): Waiter {
-    const entry: Entry = { wants: Math.max(1, wants), signalled: this.#closed, wake: undefined };
     let set = this.#byQueue.get(queueKey);
     if (set === undefined) {
       set = new Set();
       this.#byQueue.set(queueKey, set);
     }
+    const entry: Entry = { queueKey, set, wants: Math.max(1, wants), signalled: this.#closed, wake: undefined };
     set.add(entry);
     if (this.#backstop === undefined && !this.#closed) {
       this.#backstop = setInterval(() => this.#lookAgain(), this.#backstopMs);
       this.#backstop.unref();
     }
-    const remove = () => {
-      set.delete(entry);
-      if (set.size === 0 && this.#byQueue.get(queueKey) === set) this.#byQueue.delete(queueKey);
-      if (this.#byQueue.size === 0) this.#stopBackstop();
-    };
-    return {
-      wait: (untilMs) =>
-        new Promise<void>((resolve) => {
-          if (entry.signalled) {
-            remove();
-            resolve();
-            return;
-          }
-          const delayMs = Math.max(0, Math.min(untilMs - this.#clock.nowMs(), MAX_TIMER_MS));
-          const timer = setTimeout(() => entry.wake?.(), delayMs);
-          entry.wake = () => {
-            clearTimeout(timer);
-            entry.wake = undefined;
-            remove();
-            resolve();
-          };
-        }),
-      cancel: remove,
-    };
+    return new ArmedWaiter(entry, this.#clock, this.#release);
   }
 
   /** Wakes waiters of the queue not signalled yet, oldest first, until their batches cover `count`. */
@@ -132,5 +120,44 @@ export class LongPollWaiters {
         entry.wake?.();
       }
     }
+  }
+}
+
+/**
+ * A class rather than an object of closures: tsx compiles with esbuild's keepNames, which wraps every
+ * named closure in a defineProperty call each time one is made (about 1 µs; see sqlite-store.ts).
+ */
+class ArmedWaiter implements Waiter {
+  readonly #entry: Entry;
+  readonly #clock: Clock;
+  readonly #release: (entry: Entry) => void;
+
+  constructor(entry: Entry, clock: Clock, release: (entry: Entry) => void) {
+    this.#entry = entry;
+    this.#clock = clock;
+    this.#release = release;
+  }
+
+  wait(untilMs: number): Promise<void> {
+    const entry = this.#entry;
+    return new Promise<void>((resolve) => {
+      if (entry.signalled) {
+        this.#release(entry);
+        resolve();
+        return;
+      }
+      const delayMs = Math.max(0, Math.min(untilMs - this.#clock.nowMs(), MAX_TIMER_MS));
+      const timer = setTimeout(() => entry.wake?.(), delayMs);
+      entry.wake = () => {
+        clearTimeout(timer);
+        entry.wake = undefined;
+        this.#release(entry);
+        resolve();
+      };
+    });
+  }
+
+  cancel(): void {
+    this.#release(this.#entry);
   }
 }
