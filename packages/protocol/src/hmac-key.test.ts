@@ -24,7 +24,7 @@ describe('HmacKey', () => {
     });
   }
 
-  it('matches createHmac for multi-byte sources whose UTF-8 size is near the scratch buffer\'s', () => {
+  it("matches createHmac for multi-byte sources whose UTF-8 size is near the scratch buffer's", () => {
     // Runs before the next test, which grows the shared scratch buffer far past these sizes.
     // 3-byte characters around the initial 4,096-byte scratch (64 of it the key block), and surrogate
     // pairs (two code units, four bytes): the length bound must hold on both sides of the boundary.

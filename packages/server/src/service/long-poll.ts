@@ -65,7 +65,13 @@ export class LongPollWaiters {
       set = new Set();
       this.#byQueue.set(queueKey, set);
     }
-    const entry: Entry = { queueKey, set, wants: Math.max(1, wants), signalled: this.#closed, wake: undefined };
+    const entry: Entry = {
+      queueKey,
+      set,
+      wants: Math.max(1, wants),
+      signalled: this.#closed,
+      wake: undefined,
+    };
     set.add(entry);
     if (this.#backstop === undefined && !this.#closed) {
       this.#backstop = setInterval(() => this.#lookAgain(), this.#backstopMs);
