@@ -57,6 +57,12 @@ export interface ConsumerOptions {
   readonly pollingWaitSeconds: number;
   readonly gate: Semaphore | undefined;
   readonly meter: Meter;
+  /**
+   * The connection deletes go on. The consumer does not wait for a delete's answer before its next
+   * receive, but for the previous delete's before sending the next: at most one receive and one delete
+   * in flight per consumer.
+   */
+  readonly deleteClient: CmqBenchClient;
 }
 
 interface ReceivedWire {
@@ -65,12 +71,27 @@ interface ReceivedWire {
 }
 
 /**
- * Long-polls BatchReceiveMessage and deletes what it got with one BatchDeleteMessage. A message counts
- * once its delete succeeded; its latency is taken when it arrived.
+ * Long-polls BatchReceiveMessage and deletes what it got with one BatchDeleteMessage on its other
+ * connection, without waiting for that answer before the next receive (the way AMQP and JetStream acks
+ * need no round trip), but waiting for the previous delete's answer before the next delete. A message
+ * counts once its delete succeeded; its latency is taken when it arrived.
  */
 export function cmqConsumer(client: CmqBenchClient, options: ConsumerOptions): Worker {
   const { queue, meter } = options;
   return async (run) => {
+    let deleting: Promise<void> = Promise.resolve();
+    const remove = async (handles: string[]): Promise<void> => {
+      try {
+        const deleted = await options.deleteClient.call('BatchDeleteMessage', {
+          queueName: queue,
+          ...arrayParams('receiptHandle', handles),
+        });
+        if (deleted.code === 0) meter.add(handles.length);
+        else meter.error(`BatchDeleteMessage ${deleted.code} ${deleted.message}`);
+      } catch (error) {
+        if (!run.stopped) meter.error(error);
+      }
+    };
     while (!run.stopped) {
       try {
         const reply = await client.call('BatchReceiveMessage', {
@@ -89,17 +110,14 @@ export function cmqConsumer(client: CmqBenchClient, options: ConsumerOptions): W
         for (const message of received) meter.recordLatencyMs(arrivedAt - readSentAt(message.msgBody));
         options.gate?.release(received.length);
         const handles = received.map((m) => m.receiptHandle);
-        const deleted = await client.call('BatchDeleteMessage', {
-          queueName: queue,
-          ...arrayParams('receiptHandle', handles),
-        });
-        if (deleted.code === 0) meter.add(received.length);
-        else meter.error(`BatchDeleteMessage ${deleted.code} ${deleted.message}`);
+        await deleting;
+        deleting = remove(handles);
       } catch (error) {
         if (run.stopped) break;
         meter.error(error);
         await sleep(10);
       }
     }
+    await deleting;
   };
 }

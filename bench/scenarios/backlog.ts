@@ -191,15 +191,17 @@ async function runDrain(
         return now;
       };
       const meter = new Meter();
-      const clients = Array.from({ length: CONSUMERS }, () => new CmqBenchClient(server));
+      // Each consumer's receives and deletes go on connections of their own.
+      const clients = Array.from({ length: 2 * CONSUMERS }, () => new CmqBenchClient(server));
       const measurement = await drive({
-        workers: clients.map((client) =>
-          cmqConsumer(client, {
+        workers: Array.from({ length: CONSUMERS }, (_, i) =>
+          cmqConsumer(clients[2 * i]!, {
             queue: QUEUE,
             batch: BATCH,
             pollingWaitSeconds: POLLING_WAIT_SECONDS,
             gate: undefined,
             meter,
+            deleteClient: clients[2 * i + 1]!,
           }),
         ),
         meter,

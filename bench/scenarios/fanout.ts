@@ -42,7 +42,7 @@ export const fanout: Scenario = {
         context,
         subject,
         'subject',
-        `engine ${context.engine}; ${FANOUT} subscriptions protocol=queue; every request signed; one keep-alive connection per worker`,
+        `engine ${context.engine}; ${FANOUT} subscriptions protocol=queue; every request signed; one keep-alive connection per publisher, two per consumer (receives, and deletes not awaited before the next receive)`,
         () => runOpenCmq(context),
       ),
       await runSystem(
@@ -113,6 +113,7 @@ async function runOpenCmq(context: ScenarioContext): Promise<SystemRun> {
             pollingWaitSeconds: POLLING_WAIT_SECONDS,
             gate,
             meter,
+            deleteClient: session.client(),
           }),
         );
       }

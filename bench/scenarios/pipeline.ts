@@ -70,7 +70,7 @@ export const pipeline: Scenario = {
         context,
         subject,
         'subject',
-        `engine ${context.engine}; every request signed (HmacSHA256); pollingWaitSeconds ${POLLING_WAIT_SECONDS}; one keep-alive connection per worker`,
+        `engine ${context.engine}; every request signed (HmacSHA256); pollingWaitSeconds ${POLLING_WAIT_SECONDS}; one keep-alive connection per producer, two per consumer (receives, and deletes not awaited before the next receive)`,
         () => runOpenCmq(context),
       ),
       await runSystem(
@@ -162,7 +162,14 @@ export async function driveOpenCmqPipeline(
   }
   for (let i = 0; i < CONSUMERS; i++) {
     workers.push(
-      cmqConsumer(client(), { queue, batch: BATCH, pollingWaitSeconds: POLLING_WAIT_SECONDS, gate, meter }),
+      cmqConsumer(client(), {
+        queue,
+        batch: BATCH,
+        pollingWaitSeconds: POLLING_WAIT_SECONDS,
+        gate,
+        meter,
+        deleteClient: client(),
+      }),
     );
   }
   try {

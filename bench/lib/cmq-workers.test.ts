@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeBody, nowMs } from './body.js';
+import { arrayParams, callOrThrow, CmqBenchClient, type CmqEnvelope } from './cmq-client.js';
+import { cmqConsumer } from './cmq-workers.js';
+import { Meter } from './meter.js';
+import { startOpenCmq, type OpenCmqServer } from './opencmq-server.js';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+const started: OpenCmqServer[] = [];
+afterEach(async () => {
+  for (const server of started.splice(0)) await server.stop();
+});
+
+/** A client that counts its calls in flight and remembers the most there ever were. */
+class CountingClient extends CmqBenchClient {
+  inFlight = 0;
+  maxInFlight = 0;
+  calls = 0;
+  /** Awaited before each call goes out. */
+  before: () => Promise<void> = () => Promise.resolve();
+
+  override async call(
+    action: string,
+    params?: Readonly<Record<string, string | number>>,
+  ): Promise<CmqEnvelope> {
+    this.calls++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await this.before();
+      return await super.call(action, params);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+describe('cmqConsumer', () => {
+  it('receives again before its delete is answered, keeps one delete in flight, deletes and counts every message', async () => {
+    const server = await startOpenCmq({ repoRoot, engine: 'sqlite' });
+    started.push(server);
+    const admin = new CmqBenchClient(server);
+    const receiver = new CountingClient(server);
+    const deleter = new CountingClient(server);
+    try {
+      await callOrThrow(admin, 'CreateQueue', { queueName: 'workers' });
+      const total = 10 * 16;
+      for (let i = 0; i < total / 16; i++) {
+        const body = makeBody(nowMs());
+        await callOrThrow(admin, 'BatchSendMessage', {
+          queueName: 'workers',
+          ...arrayParams('msgBody', new Array<string>(16).fill(body)),
+        });
+      }
+      let stop = () => {};
+      const run = { stopped: false, whenStopped: new Promise<void>((done) => (stop = done)) };
+      // A delete goes out only once the next receive has: a consumer that waited for each delete's
+      // answer before receiving again would stall here until the deadline.
+      deleter.before = async () => {
+        while (receiver.calls <= deleter.calls && !run.stopped) await sleep(5);
+      };
+      const meter = new Meter();
+      const consumer = cmqConsumer(receiver, {
+        queue: 'workers',
+        batch: 16,
+        pollingWaitSeconds: 1,
+        gate: undefined,
+        meter,
+        deleteClient: deleter,
+      });
+      const running = consumer(run);
+      const deadline = Date.now() + 10_000;
+      while (meter.count < total && Date.now() < deadline) await sleep(20);
+      run.stopped = true;
+      stop();
+      await running;
+
+      expect(meter.errors).toBe(0);
+      expect(meter.count).toBe(total);
+      expect(deleter.calls).toBe(total / 16);
+      expect(deleter.maxInFlight).toBe(1);
+      const attributes = await callOrThrow(admin, 'GetQueueAttributes', { queueName: 'workers' });
+      expect(attributes).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
+    } finally {
+      admin.close();
+      receiver.close();
+      deleter.close();
+    }
+  }, 60_000);
+});
