@@ -51,6 +51,10 @@ export function cmqBatchSender(client: CmqBenchClient, options: BatchSenderOptio
   };
 }
 
+/** How cmqConsumer uses connections, for a system's setup line in the results. */
+export const CONSUMER_CONNECTIONS =
+  'two keep-alive connections per consumer (receives, and deletes not awaited before the next receive)';
+
 export interface ConsumerOptions {
   readonly queue: string;
   readonly batch: number;

@@ -191,17 +191,21 @@ async function runDrain(
         return now;
       };
       const meter = new Meter();
-      // Each consumer's receives and deletes go on connections of their own.
-      const clients = Array.from({ length: 2 * CONSUMERS }, () => new CmqBenchClient(server));
+      const clients: CmqBenchClient[] = [];
+      const client = () => {
+        const c = new CmqBenchClient(server);
+        clients.push(c);
+        return c;
+      };
       const measurement = await drive({
-        workers: Array.from({ length: CONSUMERS }, (_, i) =>
-          cmqConsumer(clients[2 * i]!, {
+        workers: Array.from({ length: CONSUMERS }, () =>
+          cmqConsumer(client(), {
             queue: QUEUE,
             batch: BATCH,
             pollingWaitSeconds: POLLING_WAIT_SECONDS,
             gate: undefined,
             meter,
-            deleteClient: clients[2 * i + 1]!,
+            deleteClient: client(),
           }),
         ),
         meter,

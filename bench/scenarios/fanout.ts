@@ -1,6 +1,6 @@
 import type { ChannelModel } from 'amqplib';
 import { callOrThrow } from '../lib/cmq-client.js';
-import { cmqBatchSender, cmqConsumer } from '../lib/cmq-workers.js';
+import { CONSUMER_CONNECTIONS, cmqBatchSender, cmqConsumer } from '../lib/cmq-workers.js';
 import { Meter } from '../lib/meter.js';
 import { openCmqVersion } from '../lib/opencmq-server.js';
 import { withOpenCmq } from '../lib/opencmq-session.js';
@@ -42,7 +42,7 @@ export const fanout: Scenario = {
         context,
         subject,
         'subject',
-        `engine ${context.engine}; ${FANOUT} subscriptions protocol=queue; every request signed; one keep-alive connection per publisher, two per consumer (receives, and deletes not awaited before the next receive)`,
+        `engine ${context.engine}; ${FANOUT} subscriptions protocol=queue; every request signed; one keep-alive connection per publisher, ${CONSUMER_CONNECTIONS}`,
         () => runOpenCmq(context),
       ),
       await runSystem(

@@ -1,5 +1,5 @@
 import { callOrThrow, type CmqBenchClient } from '../lib/cmq-client.js';
-import { cmqBatchSender, cmqConsumer } from '../lib/cmq-workers.js';
+import { CONSUMER_CONNECTIONS, cmqBatchSender, cmqConsumer } from '../lib/cmq-workers.js';
 import { Meter } from '../lib/meter.js';
 import { openCmqVersion } from '../lib/opencmq-server.js';
 import { withOpenCmq, type OpenCmqSession } from '../lib/opencmq-session.js';
@@ -70,7 +70,7 @@ export const pipeline: Scenario = {
         context,
         subject,
         'subject',
-        `engine ${context.engine}; every request signed (HmacSHA256); pollingWaitSeconds ${POLLING_WAIT_SECONDS}; one keep-alive connection per producer, two per consumer (receives, and deletes not awaited before the next receive)`,
+        `engine ${context.engine}; every request signed (HmacSHA256); pollingWaitSeconds ${POLLING_WAIT_SECONDS}; one keep-alive connection per producer, ${CONSUMER_CONNECTIONS}`,
         () => runOpenCmq(context),
       ),
       await runSystem(
