@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { checkDrift, verdictOf, type DriftRule } from './drift.js';
-import type { TimelinePoint } from './timeline.js';
+import { loadgenMicrosPerUnit, serverMicrosPerUnit, type TimelinePoint } from './timeline.js';
 
 const pointsOf = (rss: ReadonlyArray<number | null>): TimelinePoint[] =>
-  rss.map((serverRssMiB, i) => ({ atSeconds: i + 1, rate: 100, p50Ms: 1, p99Ms: 2, gauge: 0, serverRssMiB }));
+  rss.map((serverRssMiB, i) => ({
+    atSeconds: i + 1,
+    rate: 100,
+    p50Ms: 1,
+    p99Ms: 2,
+    gauge: 0,
+    serverRssMiB,
+    serverCores: 0.5,
+    serverLoopBusy: 0.4,
+    loadgenCores: 0.5,
+    serverGcMsPerSecond: 10,
+    serverMajorGcMsPerSecond: 0,
+  }));
 
 const RSS: DriftRule = {
   name: 'server RSS',
@@ -36,5 +48,33 @@ describe('checkDrift', () => {
     const check = checkDrift(pointsOf([null, null, null, null, null]), RSS);
     expect(check.flat).toBeNull();
     expect(verdictOf([check])).toBe('unknown');
+  });
+});
+
+describe('CPU time per unit', () => {
+  const point = pointsOf([100])[0]!;
+
+  it('divides the cores used by the rate, in microseconds', () => {
+    // 0.5 cores for 100 units/s: 5 ms of CPU a unit.
+    expect(serverMicrosPerUnit(point)).toBe(5000);
+    expect(loadgenMicrosPerUnit({ ...point, loadgenCores: 0.25 })).toBe(2500);
+  });
+
+  it('is unknown without a server reading or without units', () => {
+    expect(serverMicrosPerUnit({ ...point, serverCores: null })).toBeNull();
+    expect(serverMicrosPerUnit({ ...point, rate: 0 })).toBeNull();
+    expect(loadgenMicrosPerUnit({ ...point, rate: 0 })).toBeNull();
+  });
+
+  it('turns a server cost that grows into a drift', () => {
+    const growing = pointsOf(new Array<number>(10).fill(100)).map((p, i) => ({
+      ...p,
+      serverCores: i < 5 ? 0.5 : 0.7,
+    }));
+    const rule: DriftRule = { ...RSS, maxWorsening: 0.25, slack: 3, pick: serverMicrosPerUnit };
+    const check = checkDrift(growing, rule);
+    expect(check.firstFifth).toBe(5000);
+    expect(check.lastFifth).toBeCloseTo(7000, 6);
+    expect(check.flat).toBe(false);
   });
 });

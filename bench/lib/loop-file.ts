@@ -7,13 +7,21 @@ export function loopFileOf(pid: number): string {
   return join(tmpdir(), `opencmq-bench-loop-${pid}`);
 }
 
-/** Busy and idle event-loop milliseconds of process `pid` so far, when it runs the probe. */
-export function readLoopTime(pid: number): { activeMs: number; idleMs: number } | undefined {
+export interface LoopTime {
+  readonly activeMs: number;
+  readonly idleMs: number;
+  /** Garbage-collection pauses so far, all of them and the major (mark-compact) ones. */
+  readonly gcMs: number;
+  readonly majorGcMs: number;
+}
+
+/** Event-loop and GC milliseconds of process `pid` so far, when it runs the probe. */
+export function readLoopTime(pid: number): LoopTime | undefined {
   try {
-    const [active, idle] = readFileSync(loopFileOf(pid), 'utf8').trim().split(/\s+/).map(Number);
-    return Number.isFinite(active) && Number.isFinite(idle)
-      ? { activeMs: active!, idleMs: idle! }
-      : undefined;
+    const fields = readFileSync(loopFileOf(pid), 'utf8').trim().split(/\s+/).map(Number);
+    if (fields.length !== 4 || !fields.every(Number.isFinite)) return undefined;
+    const [activeMs, idleMs, gcMs, majorGcMs] = fields as [number, number, number, number];
+    return { activeMs, idleMs, gcMs, majorGcMs };
   } catch {
     return undefined;
   }

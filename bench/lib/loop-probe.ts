@@ -5,17 +5,29 @@
  * server whose event loop was busy all the time (CPU-bound) from one whose process used more than a
  * core with its other threads (WAL sync, checkpoints) while its loop waited. One positioned write of a
  * fixed-width line on a file kept open: writeFileSync (open, truncate, write, close) cost 0.8 % of the
- * loop's time in a pipeline profile.
+ * loop's time in a pipeline profile. The same line carries the garbage collector's pauses so far (all,
+ * and major ones), so a timeline can tell a latency that grows with GC pauses from one that does not.
  */
 import { openSync, writeSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { constants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { loopFileOf } from './loop-file.js';
+
+// Garbage collection so far: all pauses, and the major (mark-compact) ones, which grow with the old heap.
+let gcMs = 0;
+let majorGcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcMs += entry.duration;
+    const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+    if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcMs += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 const fd = openSync(loopFileOf(process.pid), 'w');
 const field = (ms: number) => ms.toFixed(3).padStart(20);
 const write = () => {
   const { active, idle } = performance.eventLoopUtilization();
-  writeSync(fd, `${field(active)} ${field(idle)}`, 0);
+  writeSync(fd, `${field(active)} ${field(idle)} ${field(gcMs)} ${field(majorGcMs)}`, 0);
 };
 write();
 setInterval(write, 100).unref();

@@ -115,6 +115,9 @@ export interface CpuUse {
    * loop-probe.ts (OpenCMQ in the benchmarks); its other threads do not count.
    */
   readonly serverLoopBusy?: number | undefined;
+  /** Milliseconds per second the server's garbage collector paused it: all pauses, and major ones. */
+  readonly serverGcMsPerSecond?: number | undefined;
+  readonly serverMajorGcMsPerSecond?: number | undefined;
 }
 
 /** Starts measuring CPU use; `stop()` returns the use over the interval. */
@@ -137,8 +140,16 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse }
           ? undefined
           : (loopEnd.activeMs - loopStart.activeMs) /
             (loopEnd.activeMs - loopStart.activeMs + loopEnd.idleMs - loopStart.idleMs);
+      const gc =
+        loopStart === undefined || loopEnd === undefined
+          ? {}
+          : {
+              serverGcMsPerSecond: (loopEnd.gcMs - loopStart.gcMs) / seconds,
+              serverMajorGcMsPerSecond: (loopEnd.majorGcMs - loopStart.majorGcMs) / seconds,
+            };
       return {
         ...(loopBusy === undefined || !Number.isFinite(loopBusy) ? {} : { serverLoopBusy: loopBusy }),
+        ...gc,
         loadgenCores: (own.user + own.system) / 1e6 / seconds,
         serverCores:
           serverStart === undefined || serverEnd === undefined

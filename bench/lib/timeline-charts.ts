@@ -1,13 +1,13 @@
 import type { ScenarioResult } from '../scenarios/scenario.js';
 import { renderLineChart, type LineSeries } from './svg-line-chart.js';
-import type { TimelinePoint } from './timeline.js';
+import { loadgenMicrosPerUnit, serverMicrosPerUnit, type TimelinePoint } from './timeline.js';
 
 /**
  * The charts of a report: for each scenario, its systems' timelines drawn together (one colour per
  * system, the same in every chart of the scenario). Throughput and latency for every scenario; server
- * memory where the scenario asks for it (soak).
+ * memory and CPU per unit where the scenario asks for them (soak).
  */
-export const TIMELINE_CHARTS = ['throughput', 'latency', 'rss'] as const;
+export const TIMELINE_CHARTS = ['throughput', 'latency', 'rss', 'cpu'] as const;
 export type TimelineChart = (typeof TIMELINE_CHARTS)[number];
 
 const DEFAULT_CHARTS: readonly TimelineChart[] = ['throughput', 'latency'];
@@ -107,5 +107,29 @@ function chartOf(
       if (series.every((s) => s.points.every(([, y]) => y === null))) return undefined;
       return { title: `${scenario.scenario}: server resident memory (VmRSS)`, yLabel: 'MiB', series };
     }
+    case 'cpu': {
+      const series = runs.flatMap((run) => [
+        line(run, `${run.name} server`, (p) => serverMicrosPerUnit(p)),
+        line(run, `${run.name} load generator`, (p) => loadgenMicrosPerUnit(p), true),
+      ]);
+      if (series.every((s) => s.points.every(([, y]) => y === null))) return undefined;
+      return {
+        title: `${scenario.scenario}: CPU time per ${unitOf(scenario.unit)}, server and load generator, per ${interval} interval`,
+        yLabel: 'microseconds',
+        series,
+      };
+    }
   }
 }
+
+/** 'msgs/s' -> 'message', 'req/s' -> 'request': what one unit of a rate is. */
+function unitOf(rateUnit: string): string {
+  const unit = rateUnit.replace(/\/s$/, '');
+  return UNIT_NAMES[unit] ?? unit;
+}
+
+const UNIT_NAMES: Readonly<Record<string, string>> = {
+  msgs: 'message',
+  req: 'request',
+  deliveries: 'delivery',
+};

@@ -1,3 +1,4 @@
+import { startCpuMeter } from './machine.js';
 import type { Meter } from './meter.js';
 import { readRssMiB } from './process-rss.js';
 
@@ -18,6 +19,17 @@ export interface TimelinePoint {
   readonly gauge: number | null;
   /** Resident memory of the server process at the end of the interval. */
   readonly serverRssMiB: number | null;
+  /**
+   * CPU of the server process over the interval, in cores (1 = one core busy), and the share of the
+   * interval its main event loop was busy (0-1, when it runs the loop probe): with the rate, they tell a
+   * drift in the server's cost per message from one in the load generator (`loadgenCores`).
+   */
+  readonly serverCores: number | null;
+  readonly serverLoopBusy: number | null;
+  readonly loadgenCores: number;
+  /** Milliseconds per second the server paused for garbage collection in the interval: all, and major. */
+  readonly serverGcMsPerSecond: number | null;
+  readonly serverMajorGcMsPerSecond: number | null;
 }
 
 export interface Timeline {
@@ -52,6 +64,7 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
   let countAtStart = meter.count;
   let gaugeSum = 0;
   let gaugeSamples = 0;
+  let cpu = startCpuMeter(options.serverPid);
   meter.intervalLatency.reset();
   const gaugeTimer =
     options.gauge === undefined
@@ -68,6 +81,8 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
     const seconds = (now - intervalStartedAt) / 1000;
     const latency = meter.intervalLatency;
     const rss = options.serverPid === undefined ? undefined : readRssMiB(options.serverPid);
+    const used = cpu.stop();
+    cpu = startCpuMeter(options.serverPid);
     points.push({
       atSeconds: round((now - startedAt) / 1000, 3),
       rate: round((meter.count - countAtStart) / seconds, 1),
@@ -75,6 +90,12 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
       p99Ms: latency.count === 0 ? null : round(latency.quantileMs(0.99), 2),
       gauge: gaugeSamples === 0 ? null : round(gaugeSum / gaugeSamples, 1),
       serverRssMiB: rss === undefined ? null : round(rss, 1),
+      serverCores: used.serverCores === undefined ? null : round(used.serverCores, 3),
+      serverLoopBusy: used.serverLoopBusy === undefined ? null : round(used.serverLoopBusy, 3),
+      loadgenCores: round(used.loadgenCores, 3),
+      serverGcMsPerSecond: used.serverGcMsPerSecond === undefined ? null : round(used.serverGcMsPerSecond, 2),
+      serverMajorGcMsPerSecond:
+        used.serverMajorGcMsPerSecond === undefined ? null : round(used.serverMajorGcMsPerSecond, 2),
     });
     latency.reset();
     intervalStartedAt = now;
@@ -97,3 +118,13 @@ const round = (value: number, digits: number): number => {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 };
+
+/** Server CPU time per unit (message, request) in the interval, in µs; null without a server or units. */
+export function serverMicrosPerUnit(point: TimelinePoint): number | null {
+  return point.serverCores === null || point.rate === 0 ? null : (point.serverCores / point.rate) * 1e6;
+}
+
+/** The load generator's CPU time per unit in the interval, in µs; null when nothing completed. */
+export function loadgenMicrosPerUnit(point: TimelinePoint): number | null {
+  return point.rate === 0 ? null : (point.loadgenCores / point.rate) * 1e6;
+}

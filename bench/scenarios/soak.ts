@@ -2,6 +2,7 @@ import { callOrThrow } from '../lib/cmq-client.js';
 import { checkDrift, verdictOf, type DriftCheck, type DriftRule } from '../lib/drift.js';
 import { openCmqVersion } from '../lib/opencmq-server.js';
 import { withOpenCmq } from '../lib/opencmq-session.js';
+import { loadgenMicrosPerUnit, serverMicrosPerUnit } from '../lib/timeline.js';
 import { TokenBucket } from '../lib/token-bucket.js';
 import {
   BACKLOG_CAP,
@@ -44,6 +45,10 @@ const QUICK = { windowMs: 27_000, sampleIntervalMs: 500, calibrationWarmupMs: 10
  * leak of 4 bytes per message passes 10 % of 170 MiB in 10 minutes at 7,000 msgs/s), latency within
  * 1.5x or 5 ms (one-second percentiles on a shared 2-core machine move by tens of percent; 5 ms keeps
  * a 2 -> 4 ms change from counting as a 2x drift), delivered rate at least 90 % of the first fifth's.
+ * CPU time per message, the server's and the load generator's, within 1.25x or 3 µs: a cost that grows
+ * with the messages passed shows here before it shows in the latency, and says which side it is on. The
+ * server's GC pauses (ms per second) within 1.5x or 5 ms/s: a p99 that climbs with a flat p50 is what
+ * lengthening pauses would look like.
  */
 const DRIFT_RULES: readonly DriftRule[] = [
   {
@@ -63,6 +68,30 @@ const DRIFT_RULES: readonly DriftRule[] = [
     maxWorsening: 0.1,
     slack: 0,
     pick: (p) => p.rate,
+  },
+  {
+    name: 'server CPU per message',
+    unit: 'µs',
+    worseWhen: 'higher',
+    maxWorsening: 0.25,
+    slack: 3,
+    pick: serverMicrosPerUnit,
+  },
+  {
+    name: 'load generator CPU per message',
+    unit: 'µs',
+    worseWhen: 'higher',
+    maxWorsening: 0.25,
+    slack: 3,
+    pick: loadgenMicrosPerUnit,
+  },
+  {
+    name: 'server GC pauses',
+    unit: 'ms/s',
+    worseWhen: 'higher',
+    maxWorsening: 0.5,
+    slack: 5,
+    pick: (p) => p.serverGcMsPerSecond,
   },
 ];
 
@@ -128,7 +157,7 @@ export const soak: Scenario = {
       },
       systems,
       ratios: [ratio],
-      charts: ['throughput', 'latency', 'rss'],
+      charts: ['throughput', 'latency', 'rss', 'cpu'],
       ...(pacedRate === undefined ? {} : { targetRate: pacedRate }),
       drift,
     };
