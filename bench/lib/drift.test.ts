@@ -15,6 +15,7 @@ const pointsOf = (rss: ReadonlyArray<number | null>): TimelinePoint[] =>
     loadgenCores: 0.5,
     serverGcMsPerSecond: 10,
     serverMajorGcMsPerSecond: 0,
+    dataMiB: 1,
   }));
 
 const RSS: DriftRule = {

@@ -25,6 +25,8 @@ export function openCmqVersion(engine: Engine): string {
 export interface OpenCmqServer extends CmqEndpoint {
   readonly pid: number;
   readonly engine: Engine;
+  /** The server's data directory (empty with the memory engine). */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startOpenCmq(options: OpenCmqOptions): Promise<OpenCmqServ
       secretId: BENCH_SECRET_ID,
       secretKey: BENCH_SECRET_KEY,
       engine: options.engine,
+      dataDir,
       async stop() {
         await server.stop();
         rmSync(loopFileOf(server.pid), { force: true });

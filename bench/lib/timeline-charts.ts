@@ -103,9 +103,16 @@ function chartOf(
       };
     }
     case 'rss': {
-      const series = runs.map((run) => line(run, run.name, (p) => p.serverRssMiB));
+      const series = runs.flatMap((run) => [
+        line(run, `${run.name} RSS`, (p) => p.serverRssMiB),
+        line(run, `${run.name} data on disk`, (p) => p.dataMiB, true),
+      ]);
       if (series.every((s) => s.points.every(([, y]) => y === null))) return undefined;
-      return { title: `${scenario.scenario}: server resident memory (VmRSS)`, yLabel: 'MiB', series };
+      return {
+        title: `${scenario.scenario}: server resident memory (VmRSS, solid) and data directory size (dashed)`,
+        yLabel: 'MiB',
+        series,
+      };
     }
     case 'cpu': {
       const series = runs.flatMap((run) => [

@@ -1,3 +1,4 @@
+import { directoryBytes } from './directory-size.js';
 import { startCpuMeter } from './machine.js';
 import type { Meter } from './meter.js';
 import { readRssMiB } from './process-rss.js';
@@ -30,6 +31,8 @@ export interface TimelinePoint {
   /** Milliseconds per second the server paused for garbage collection in the interval: all, and major. */
   readonly serverGcMsPerSecond: number | null;
   readonly serverMajorGcMsPerSecond: number | null;
+  /** Bytes of the server's data directory (database, WAL, …) at the end of the interval, in MiB. */
+  readonly dataMiB: number | null;
 }
 
 export interface Timeline {
@@ -52,6 +55,7 @@ export interface TimelineOptions {
   readonly meter: Meter;
   readonly intervalMs: number;
   readonly serverPid: number | undefined;
+  readonly dataDir?: string | undefined;
   readonly gauge?: (() => number) | undefined;
 }
 
@@ -96,6 +100,7 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
       serverGcMsPerSecond: used.serverGcMsPerSecond === undefined ? null : round(used.serverGcMsPerSecond, 2),
       serverMajorGcMsPerSecond:
         used.serverMajorGcMsPerSecond === undefined ? null : round(used.serverMajorGcMsPerSecond, 2),
+      dataMiB: options.dataDir === undefined ? null : dataMiBOf(options.dataDir),
     });
     latency.reset();
     intervalStartedAt = now;
@@ -127,4 +132,13 @@ export function serverMicrosPerUnit(point: TimelinePoint): number | null {
 /** The load generator's CPU time per unit in the interval, in µs; null when nothing completed. */
 export function loadgenMicrosPerUnit(point: TimelinePoint): number | null {
   return point.rate === 0 ? null : (point.loadgenCores / point.rate) * 1e6;
+}
+
+/** The data directory's size in MiB; null if it cannot be read (a server that removed it on stop). */
+function dataMiBOf(dir: string): number | null {
+  try {
+    return round(directoryBytes(dir) / 2 ** 20, 1);
+  } catch {
+    return null;
+  }
 }

@@ -21,6 +21,8 @@ export interface DriveOptions {
   readonly durationMs: number;
   /** The process of the system under test, for its CPU use. */
   readonly serverPid: number | undefined;
+  /** The server's data directory, when its size over time is of interest (soak). */
+  readonly dataDir?: string | undefined;
   /** Unblocks every worker once the window has ended: close gates, cancel consumers, close sockets. */
   readonly onStop: () => void | Promise<void>;
   /** Sampled every 100 ms during the window (e.g. the backlog); its mean is reported. */
@@ -71,6 +73,7 @@ export async function drive(options: DriveOptions): Promise<Measurement> {
       meter,
       intervalMs: options.timelineIntervalMs ?? defaultTimelineIntervalMs(options.durationMs),
       serverPid: options.serverPid,
+      dataDir: options.dataDir,
       gauge: options.gauge,
     });
     let gaugeSum = 0;

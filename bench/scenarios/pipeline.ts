@@ -179,6 +179,7 @@ export async function driveOpenCmqPipeline(
       warmupMs: run.warmupMs,
       durationMs: run.durationMs,
       serverPid: session.server.pid,
+      dataDir: session.server.dataDir,
       gauge: () => BACKLOG_CAP - gate.available,
       ...(run.timelineIntervalMs === undefined ? {} : { timelineIntervalMs: run.timelineIntervalMs }),
       onStop: () => {

@@ -48,7 +48,8 @@ const QUICK = { windowMs: 27_000, sampleIntervalMs: 500, calibrationWarmupMs: 10
  * CPU time per message, the server's and the load generator's, within 1.25x or 3 µs: a cost that grows
  * with the messages passed shows here before it shows in the latency, and says which side it is on. The
  * server's GC pauses (ms per second) within 1.5x or 5 ms/s: a p99 that climbs with a flat p50 is what
- * lengthening pauses would look like.
+ * lengthening pauses would look like. The data directory within 1.25x or 64 MiB (the WAL may grow to its
+ * 32-MiB restart point and stay that size; 10 minutes of messages left behind would be gigabytes).
  */
 const DRIFT_RULES: readonly DriftRule[] = [
   {
@@ -92,6 +93,14 @@ const DRIFT_RULES: readonly DriftRule[] = [
     maxWorsening: 0.5,
     slack: 5,
     pick: (p) => p.serverGcMsPerSecond,
+  },
+  {
+    name: 'data on disk',
+    unit: 'MiB',
+    worseWhen: 'higher',
+    maxWorsening: 0.25,
+    slack: 64,
+    pick: (p) => p.dataMiB,
   },
 ];
 
