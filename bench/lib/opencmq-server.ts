@@ -25,7 +25,7 @@ export function openCmqVersion(engine: Engine): string {
 export interface OpenCmqServer extends CmqEndpoint {
   readonly pid: number;
   readonly engine: Engine;
-  /** The server's data directory (empty with the memory engine). */
+  /** The data directory the server was started with (the memory engine keeps no messages there). */
   readonly dataDir: string;
   stop(): Promise<void>;
 }
