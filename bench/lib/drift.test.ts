@@ -15,6 +15,7 @@ const pointsOf = (rss: ReadonlyArray<number | null>): TimelinePoint[] =>
     loadgenCores: 0.5,
     serverGcMsPerSecond: 10,
     serverMajorGcMsPerSecond: 0,
+    machineStealCores: 0,
     dataMiB: 1,
   }));
 
@@ -49,6 +50,16 @@ describe('checkDrift', () => {
     const check = checkDrift(pointsOf([null, null, null, null, null]), RSS);
     expect(check.flat).toBeNull();
     expect(verdictOf([check])).toBe('unknown');
+  });
+
+  it('shows a context rule but leaves it out of the verdict', () => {
+    const rising = pointsOf([100, 100, 100, 100, 300]);
+    const steady = checkDrift(pointsOf([100, 100, 100, 100, 100]), RSS);
+    const context = checkDrift(rising, { ...RSS, context: true });
+    expect(context).toMatchObject({ flat: false, counted: false });
+    expect(verdictOf([steady, context])).toBe('flat');
+    // The same rule counted makes the run drift.
+    expect(verdictOf([steady, checkDrift(rising, RSS)])).toBe('drifting');
   });
 });
 

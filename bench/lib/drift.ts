@@ -16,6 +16,11 @@ export interface DriftRule {
   readonly maxWorsening: number;
   readonly slack: number;
   readonly pick: (point: TimelinePoint) => number | null;
+  /**
+   * Shown beside the others but left out of the verdict: a reading of the machine rather than of the
+   * system under test (the host's steal), which explains a drift without being one of the system's.
+   */
+  readonly context?: boolean;
 }
 
 export interface DriftCheck {
@@ -29,6 +34,8 @@ export interface DriftCheck {
   readonly tolerance: string;
   /** null when either fifth had no value. */
   readonly flat: boolean | null;
+  /** Whether the verdict counts this check (false for a rule given as context). */
+  readonly counted: boolean;
 }
 
 export function checkDrift(points: readonly TimelinePoint[], rule: DriftRule): DriftCheck {
@@ -47,6 +54,7 @@ export function checkDrift(points: readonly TimelinePoint[], rule: DriftRule): D
       ratio: null,
       tolerance,
       flat: null,
+      counted: rule.context !== true,
     };
   const worseBy = higher ? last - first : first - last;
   return {
@@ -57,6 +65,7 @@ export function checkDrift(points: readonly TimelinePoint[], rule: DriftRule): D
     ratio: first === 0 ? null : last / first,
     tolerance,
     flat: worseBy <= rule.slack || worseBy <= rule.maxWorsening * first,
+    counted: rule.context !== true,
   };
 }
 
@@ -67,8 +76,12 @@ function medianOf(values: ReadonlyArray<number | null>): number | undefined {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** `drifting` when any check failed, `unknown` when one could not be judged, `flat` otherwise. */
+/**
+ * `drifting` when any counted check failed, `unknown` when one could not be judged, `flat` otherwise;
+ * context checks do not count.
+ */
 export function verdictOf(checks: readonly DriftCheck[]): 'flat' | 'drifting' | 'unknown' {
-  if (checks.some((c) => c.flat === false)) return 'drifting';
-  return checks.some((c) => c.flat === null) ? 'unknown' : 'flat';
+  const counted = checks.filter((c) => c.counted);
+  if (counted.some((c) => c.flat === false)) return 'drifting';
+  return counted.some((c) => c.flat === null) ? 'unknown' : 'flat';
 }

@@ -90,14 +90,18 @@ export function findPidByName(name: string): number | undefined {
   return undefined;
 }
 
-/** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
-function readMachineJiffies(): { busy: number; total: number } | undefined {
+/**
+ * Busy, stolen and total jiffies of the whole machine, from the first line of /proc/stat (user, nice,
+ * system, idle, iowait, irq, softirq, steal). Steal is time a virtual CPU was ready to run while the host
+ * ran something else: it counts as busy here, as it does in the total.
+ */
+function readMachineJiffies(): { busy: number; steal: number; total: number } | undefined {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
     const values = line.trim().split(/\s+/).slice(1, 9).map(Number);
     const total = values.reduce((a, b) => a + b, 0);
     const idle = (values[3] ?? 0) + (values[4] ?? 0);
-    return { busy: total - idle, total };
+    return { busy: total - idle, steal: values[7] ?? 0, total };
   } catch {
     return undefined;
   }
@@ -110,6 +114,8 @@ export interface CpuUse {
   readonly serverCores: number | undefined;
   /** Busy cores of the whole machine (all processes, including other tests running at the same time). */
   readonly machineCores: number | undefined;
+  /** Cores' worth of time the host gave to others while this machine's CPUs wanted to run (steal). */
+  readonly machineStealCores?: number | undefined;
   /**
    * The share of the window the server's main event loop was busy (0-1), when the server runs
    * loop-probe.ts (OpenCMQ in the benchmarks); its other threads do not count.
@@ -135,6 +141,10 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse }
       const loopEnd = serverPid === undefined ? undefined : readLoopTime(serverPid);
       const machineEnd = readMachineJiffies();
       const cores = cpus().length;
+      const machine =
+        machineStart === undefined || machineEnd === undefined || machineEnd.total === machineStart.total
+          ? undefined
+          : { start: machineStart, end: machineEnd, total: machineEnd.total - machineStart.total };
       const loopBusy =
         loopStart === undefined || loopEnd === undefined
           ? undefined
@@ -156,9 +166,12 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse }
             ? undefined
             : (serverEnd - serverStart) / seconds,
         machineCores:
-          machineStart === undefined || machineEnd === undefined || machineEnd.total === machineStart.total
+          machine === undefined
             ? undefined
-            : ((machineEnd.busy - machineStart.busy) / (machineEnd.total - machineStart.total)) * cores,
+            : ((machine.end.busy - machine.start.busy) / machine.total) * cores,
+        ...(machine === undefined
+          ? {}
+          : { machineStealCores: ((machine.end.steal - machine.start.steal) / machine.total) * cores }),
       };
     },
   };

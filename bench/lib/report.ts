@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NOT_SELECTED, type ScenarioResult, type SystemResult } from '../scenarios/scenario.js';
-import { verdictOf } from './drift.js';
+import { verdictOf, type DriftCheck } from './drift.js';
 import { limitingFactor, type LimitInput } from './limiting-factor.js';
 import type { CpuUse, MachineInfo } from './machine.js';
 import { figureLines, targetTableLines } from './report-targets.js';
@@ -169,7 +169,7 @@ function driftLines(scenario: ScenarioResult): string[] {
     '|---|--:|--:|--:|---|---|',
     ...checks.map(
       (c) =>
-        `| ${c.name} | ${value(c.firstFifth, c.unit)} | ${value(c.lastFifth, c.unit)} | ${c.ratio === null ? '–' : `${fixed(c.ratio, 2)}x`} | ${c.tolerance} | ${c.flat === null ? '–' : c.flat ? 'yes' : 'no'} |`,
+        `| ${c.name} | ${value(c.firstFifth, c.unit)} | ${value(c.lastFifth, c.unit)} | ${c.ratio === null ? '–' : `${fixed(c.ratio, 2)}x`} | ${c.tolerance} | ${flatCell(c)} |`,
     ),
   ];
   return [
@@ -178,6 +178,11 @@ function driftLines(scenario: ScenarioResult): string[] {
     `Verdict: **${verdictOf(checks)}** (each fifth is the median of its per-interval points).`,
     '',
   ];
+}
+
+function flatCell(check: DriftCheck): string {
+  const flat = check.flat === null ? '–' : check.flat ? 'yes' : 'no';
+  return check.counted ? flat : `${flat} (context, not in the verdict)`;
 }
 
 /** The figures limitingFactor reads, from a system's measurement and its scenario's settings. */

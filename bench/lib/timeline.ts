@@ -31,6 +31,8 @@ export interface TimelinePoint {
   /** Milliseconds per second the server paused for garbage collection in the interval: all, and major. */
   readonly serverGcMsPerSecond: number | null;
   readonly serverMajorGcMsPerSecond: number | null;
+  /** Cores' worth of CPU time the host took from this virtual machine in the interval (steal). */
+  readonly machineStealCores: number | null;
   /** Bytes of the server's data directory (database, WAL, …) at the end of the interval, in MiB. */
   readonly dataMiB: number | null;
 }
@@ -100,6 +102,7 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
       serverGcMsPerSecond: used.serverGcMsPerSecond === undefined ? null : round(used.serverGcMsPerSecond, 2),
       serverMajorGcMsPerSecond:
         used.serverMajorGcMsPerSecond === undefined ? null : round(used.serverMajorGcMsPerSecond, 2),
+      machineStealCores: used.machineStealCores === undefined ? null : round(used.machineStealCores, 3),
       dataMiB: options.dataDir === undefined ? null : dataMiBOf(options.dataDir),
     });
     latency.reset();

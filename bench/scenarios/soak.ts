@@ -50,6 +50,8 @@ const QUICK = { windowMs: 27_000, sampleIntervalMs: 500, calibrationWarmupMs: 10
  * server's GC pauses (ms per second) within 1.5x or 5 ms/s: a p99 that climbs with a flat p50 is what
  * lengthening pauses would look like. The data directory within 1.25x or 64 MiB (the WAL may grow to its
  * 32-MiB restart point and stay that size; 10 minutes of messages left behind would be gigabytes).
+ * The host's steal (CPU time the hypervisor gave to other guests while this machine wanted it) is shown
+ * for context, outside the verdict: a p99 that climbs with it is the neighbours, not OpenCMQ.
  */
 const DRIFT_RULES: readonly DriftRule[] = [
   {
@@ -101,6 +103,15 @@ const DRIFT_RULES: readonly DriftRule[] = [
     maxWorsening: 0.25,
     slack: 64,
     pick: (p) => p.dataMiB,
+  },
+  {
+    name: "host's steal",
+    unit: 'cores',
+    worseWhen: 'higher',
+    maxWorsening: 0.5,
+    slack: 0.05,
+    pick: (p) => p.machineStealCores,
+    context: true,
   },
 ];
 
