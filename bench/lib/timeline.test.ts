@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loopFileOf } from './loop-file.js';
+import { Meter } from './meter.js';
+import { startTimeline } from './timeline.js';
+
+const PROBE = fileURLToPath(new URL('./loop-probe.ts', import.meta.url));
+/** A stand-in server: the loop probe loaded, its loop busy about half the time and making garbage. */
+const BUSY_HALF_THE_TIME = `
+setInterval(() => {
+  const until = Date.now() + 5;
+  let garbage = [];
+  while (Date.now() < until) garbage.push({ n: garbage.length });
+}, 10);`;
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+async function startBusyProcess(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', PROBE, '-e', BUSY_HALF_THE_TIME], {
+    stdio: 'ignore',
+  });
+  cleanups.push(() => {
+    child.kill('SIGKILL');
+    rmSync(loopFileOf(child.pid!), { force: true });
+  });
+  const deadline = Date.now() + 20_000;
+  while (!existsSync(loopFileOf(child.pid!))) {
+    if (Date.now() > deadline) throw new Error('the loop probe never wrote its file');
+    await sleep(20);
+  }
+  return child;
+}
+
+describe('startTimeline', () => {
+  it("samples the server's CPU, event loop, GC and data directory, and the load generator's CPU", async () => {
+    const server = await startBusyProcess();
+    const dataDir = mkdtempSync(join(tmpdir(), 'opencmq-timeline-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    writeFileSync(join(dataDir, 'opencmq.db'), Buffer.alloc(2 * 2 ** 20));
+    writeFileSync(join(dataDir, 'opencmq.db-wal'), Buffer.alloc(2 ** 20));
+
+    const meter = new Meter();
+    const work = setInterval(() => {
+      meter.add(10);
+      meter.recordLatencyMs(2);
+    }, 10);
+    cleanups.push(() => clearInterval(work));
+    const timeline = startTimeline({ meter, intervalMs: 250, serverPid: server.pid, dataDir });
+    await sleep(1100);
+    const { points } = timeline.stop();
+
+    expect(points.length).toBeGreaterThanOrEqual(4);
+    const mean = (pick: (p: (typeof points)[number]) => number | null) =>
+      points.reduce((sum, p) => sum + (pick(p) ?? NaN), 0) / points.length;
+    for (const point of points) {
+      expect(point.rate).toBeGreaterThan(0);
+      expect(point.p50Ms).toBeCloseTo(2, 1);
+      expect(point.dataMiB).toBe(3);
+      expect(point.serverRssMiB).toBeGreaterThan(0);
+      expect(point.serverGcMsPerSecond).toBeGreaterThanOrEqual(0);
+      expect(point.machineStealCores).toBeGreaterThanOrEqual(0);
+      expect(point.loadgenCores).toBeGreaterThanOrEqual(0);
+    }
+    // The stand-in keeps its loop busy about half the time; loaded CI machines give it less.
+    expect(mean((p) => p.serverCores)).toBeGreaterThan(0.1);
+    expect(mean((p) => p.serverLoopBusy)).toBeGreaterThan(0.1);
+    expect(mean((p) => p.serverLoopBusy)).toBeLessThanOrEqual(1);
+    // It allocates all the time: its collector ran.
+    expect(points.some((p) => (p.serverGcMsPerSecond ?? 0) > 0)).toBe(true);
+  }, 30_000);
+
+  it('leaves the server readings empty without a server', async () => {
+    const meter = new Meter();
+    const timeline = startTimeline({ meter, intervalMs: 100, serverPid: undefined });
+    await sleep(250);
+    const { points } = timeline.stop();
+    expect(points.length).toBeGreaterThanOrEqual(2);
+    for (const point of points) {
+      expect(point).toMatchObject({
+        rate: 0,
+        p99Ms: null,
+        serverRssMiB: null,
+        serverCores: null,
+        serverLoopBusy: null,
+        serverGcMsPerSecond: null,
+        dataMiB: null,
+      });
+    }
+  });
+});
