@@ -95,14 +95,13 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
       p50Ms: latency.count === 0 ? null : round(latency.quantileMs(0.5), 2),
       p99Ms: latency.count === 0 ? null : round(latency.quantileMs(0.99), 2),
       gauge: gaugeSamples === 0 ? null : round(gaugeSum / gaugeSamples, 1),
-      serverRssMiB: rss === undefined ? null : round(rss, 1),
-      serverCores: used.serverCores === undefined ? null : round(used.serverCores, 3),
-      serverLoopBusy: used.serverLoopBusy === undefined ? null : round(used.serverLoopBusy, 3),
+      serverRssMiB: roundOrNull(rss, 1),
+      serverCores: roundOrNull(used.serverCores, 3),
+      serverLoopBusy: roundOrNull(used.serverLoopBusy, 3),
       loadgenCores: round(used.loadgenCores, 3),
-      serverGcMsPerSecond: used.serverGcMsPerSecond === undefined ? null : round(used.serverGcMsPerSecond, 2),
-      serverMajorGcMsPerSecond:
-        used.serverMajorGcMsPerSecond === undefined ? null : round(used.serverMajorGcMsPerSecond, 2),
-      machineStealCores: used.machineStealCores === undefined ? null : round(used.machineStealCores, 3),
+      serverGcMsPerSecond: roundOrNull(used.serverGcMsPerSecond, 2),
+      serverMajorGcMsPerSecond: roundOrNull(used.serverMajorGcMsPerSecond, 2),
+      machineStealCores: roundOrNull(used.machineStealCores, 3),
       dataMiB: options.dataDir === undefined ? null : dataMiBOf(options.dataDir),
     });
     latency.reset();
@@ -126,6 +125,10 @@ const round = (value: number, digits: number): number => {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 };
+
+/** A reading that may be missing (no server process, no loop probe): null in JSON, which has no NaN. */
+const roundOrNull = (value: number | undefined, digits: number): number | null =>
+  value === undefined ? null : round(value, digits);
 
 /** Server CPU time per unit (message, request) in the interval, in µs; null without a server or units. */
 export function serverMicrosPerUnit(point: TimelinePoint): number | null {
