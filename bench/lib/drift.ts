@@ -45,27 +45,16 @@ export function checkDrift(points: readonly TimelinePoint[], rule: DriftRule): D
   const higher = rule.worseWhen === 'higher';
   const slack = rule.slack > 0 ? ` or ${higher ? '+' : '-'}${rule.slack} ${rule.unit}` : '';
   const tolerance = `${higher ? '<=' : '>='} ${(higher ? 1 + rule.maxWorsening : 1 - rule.maxWorsening).toFixed(2)}x${slack}`;
+  const described = { name: rule.name, unit: rule.unit, tolerance, counted: rule.context !== true };
   if (first === undefined || last === undefined)
-    return {
-      name: rule.name,
-      unit: rule.unit,
-      firstFifth: null,
-      lastFifth: null,
-      ratio: null,
-      tolerance,
-      flat: null,
-      counted: rule.context !== true,
-    };
+    return { ...described, firstFifth: null, lastFifth: null, ratio: null, flat: null };
   const worseBy = higher ? last - first : first - last;
   return {
-    name: rule.name,
-    unit: rule.unit,
+    ...described,
     firstFifth: first,
     lastFifth: last,
     ratio: first === 0 ? null : last / first,
-    tolerance,
     flat: worseBy <= rule.slack || worseBy <= rule.maxWorsening * first,
-    counted: rule.context !== true,
   };
 }
 

@@ -21,7 +21,7 @@ export interface DriveOptions {
   readonly durationMs: number;
   /** The process of the system under test, for its CPU use. */
   readonly serverPid: number | undefined;
-  /** The server's data directory, when its size over time is of interest (soak). */
+  /** The server's data directory: its size goes into the timeline (soak checks it for growth). */
   readonly dataDir?: string | undefined;
   /** Unblocks every worker once the window has ended: close gates, cancel consumers, close sockets. */
   readonly onStop: () => void | Promise<void>;
