@@ -4,6 +4,7 @@
  *   npm run bench -- <scenario|all> [--quick] [--engine sqlite|memory] [--duration SECONDS]
  *                    [--warmup SECONDS] [--cpu-prof] [--systems LIST] [--rabbitmq-url URL] [--nats-url URL]
  *                    [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES] [--rounds N]
+ *                    [--bare-work-us MICROSECONDS] [--server-node-option=--OPTION ...]
  *
  * Runs each system of each scenario in turn (never two at once), then writes
  * bench/results/<time>-<label>.json and .md with the commit, the machine and the peers' versions.
@@ -17,13 +18,14 @@ import { readMachineInfo } from './lib/machine.js';
 import { ENGINES, type Engine } from './lib/opencmq-server.js';
 import { renderMarkdown, writeReport, type BenchReport } from './lib/report.js';
 import { pickMedianRound } from './lib/rounds.js';
+import { isServerNodeOption } from './lib/server-node-option.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { ScenarioContext, ScenarioResult } from './scenarios/scenario.js';
 
 const QUICK = { warmupSeconds: 2, durationSeconds: 8 };
 const FULL = { warmupSeconds: 5, durationSeconds: 30 };
 
-const USAGE = `usage: npm run bench -- <${[...SCENARIOS.map((s) => s.name), 'all'].join('|')}> [--quick] [--engine ${ENGINES.join('|')}] [--duration S] [--warmup S] [--cpu-prof] [--systems opencmq,rabbitmq,nats,bare] [--rabbitmq-url URL] [--nats-url URL] [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES] [--rounds N] [--bare-work-us MICROSECONDS]`;
+const USAGE = `usage: npm run bench -- <${[...SCENARIOS.map((s) => s.name), 'all'].join('|')}> [--quick] [--engine ${ENGINES.join('|')}] [--duration S] [--warmup S] [--cpu-prof] [--systems opencmq,rabbitmq,nats,bare] [--rabbitmq-url URL] [--nats-url URL] [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES] [--rounds N] [--bare-work-us MICROSECONDS] [--server-node-option=--NODE-OR-V8-OPTION ...]`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -42,6 +44,7 @@ async function main(): Promise<number> {
       backlog: { type: 'string' },
       rounds: { type: 'string', default: '1' },
       'bare-work-us': { type: 'string', default: '0' },
+      'server-node-option': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
   });
@@ -85,6 +88,14 @@ async function main(): Promise<number> {
     );
     return 2;
   }
+  const nodeOptions = values['server-node-option'];
+  const badNodeOption = nodeOptions.find((option) => !isServerNodeOption(option));
+  if (badNodeOption !== undefined) {
+    process.stderr.write(
+      `--server-node-option takes one Node or V8 option written --name or --name=value (not --cpu-prof*: use --cpu-prof), got ${JSON.stringify(badNodeOption)}\n`,
+    );
+    return 2;
+  }
   const repoRoot = resolve(import.meta.dirname, '..');
   const outDir = resolve(values.out ?? join(repoRoot, 'bench', 'results'));
   const startedAt = new Date().toISOString();
@@ -99,6 +110,7 @@ async function main(): Promise<number> {
     backlogMessages,
     bareWorkMicros,
     cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', startedAt.replace(/[:.]/g, '-')) : undefined,
+    nodeOptions,
     rabbitmqUrl: values['rabbitmq-url'],
     natsUrl: values['nats-url'],
     systems: values.systems?.split(',').map((s) => s.trim()),
@@ -124,7 +136,14 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     machine,
-    options: { engine: context.engine, quick: context.quick, warmupSeconds, durationSeconds, rounds },
+    options: {
+      engine: context.engine,
+      quick: context.quick,
+      warmupSeconds,
+      durationSeconds,
+      rounds,
+      ...(nodeOptions.length > 0 ? { serverNodeOptions: nodeOptions } : {}),
+    },
     versions,
     scenarios: results,
   };

@@ -35,6 +35,8 @@ export interface OpenCmqOptions {
   readonly engine: Engine;
   /** When set, the server runs with --cpu-prof and writes its profile here on exit. */
   readonly cpuProfileDir?: string | undefined;
+  /** Node and V8 options for the server's process (`--server-node-option`), e.g. `--max-semi-space-size=4`. */
+  readonly nodeOptions?: readonly string[] | undefined;
   /**
    * An existing data directory (preloaded, or left by a previous start), kept on stop: the caller owns
    * it. By default each start gets a fresh temp directory, removed on stop.
@@ -64,6 +66,7 @@ export async function startOpenCmq(options: OpenCmqOptions): Promise<OpenCmqServ
     // Time inside SQLite counts to its JavaScript caller in a CPU profile: time the statements as well.
     profiling.OPENCMQ_SQL_TIMING_FILE = join(options.cpuProfileDir, `sql-${++profiledServers}.md`);
   }
+  nodeArgs.push(...(options.nodeOptions ?? []));
   try {
     const server = await startServerProcess({
       cwd: options.repoRoot,

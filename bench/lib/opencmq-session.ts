@@ -12,13 +12,14 @@ export interface OpenCmqSession {
 
 /** Starts OpenCMQ, runs `body`, then closes every client and stops the server, whatever `body` did. */
 export async function withOpenCmq<T>(
-  options: Pick<OpenCmqOptions, 'repoRoot' | 'engine' | 'cpuProfileDir'>,
+  options: Pick<OpenCmqOptions, 'repoRoot' | 'engine' | 'cpuProfileDir' | 'nodeOptions'>,
   body: (session: OpenCmqSession) => Promise<T>,
 ): Promise<T> {
   const server = await startOpenCmq({
     repoRoot: options.repoRoot,
     engine: options.engine,
     cpuProfileDir: options.cpuProfileDir,
+    nodeOptions: options.nodeOptions,
   });
   const clients: CmqBenchClient[] = [];
   const session: OpenCmqSession = {

@@ -21,6 +21,8 @@ export interface BenchReport {
     readonly durationSeconds: number;
     /** --rounds: each scenario run this many times, the median round shown (1 when absent). */
     readonly rounds?: number;
+    /** --server-node-option: Node and V8 options the OpenCMQ servers ran with (absent: none). */
+    readonly serverNodeOptions?: readonly string[];
   };
   /** Versions of every system that ran, e.g. { rabbitmq: "RabbitMQ 3.10.8" }. */
   readonly versions: Readonly<Record<string, string>>;
@@ -65,7 +67,10 @@ export function renderMarkdown(report: BenchReport, charts: readonly ChartFile[]
       `${report.options.durationSeconds} s measured per system (soak and backlog set their own windows, given in their settings), one system at a time` +
       ((report.options.rounds ?? 1) > 1
         ? `; every scenario in ${report.options.rounds} rounds, the median round shown (each scenario's "Rounds" table lists all).`
-        : '.'),
+        : '.') +
+      (report.options.serverNodeOptions !== undefined
+        ? ` OpenCMQ servers ran with the Node options ${report.options.serverNodeOptions.map((o) => `\`${o}\``).join(' ')} (--server-node-option), not the defaults.`
+        : ''),
     '',
     `Versions: ${Object.entries(report.versions)
       .map(([k, v]) => `${k} = ${v}`)

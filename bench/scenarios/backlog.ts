@@ -178,6 +178,7 @@ async function runDrain(
       repoRoot: context.repoRoot,
       engine: context.engine,
       cpuProfileDir: context.cpuProfileDir,
+      nodeOptions: context.nodeOptions,
       dataDir,
     };
     let server: OpenCmqServer = await startOpenCmq(startOptions);

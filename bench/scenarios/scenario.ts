@@ -27,6 +27,8 @@ export interface ScenarioContext {
   readonly bareWorkMicros: number;
   /** Write the OpenCMQ server's V8 CPU profile here (--cpu-prof). */
   readonly cpuProfileDir: string | undefined;
+  /** --server-node-option: Node and V8 options every OpenCMQ server of the run is started with. */
+  readonly nodeOptions: readonly string[];
   readonly rabbitmqUrl: string;
   readonly natsUrl: string;
   /** Only these systems run (prefix match: `opencmq` selects `opencmq-sqlite`); all when undefined. */

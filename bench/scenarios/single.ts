@@ -136,6 +136,7 @@ async function runOpenCmq(
     repoRoot: context.repoRoot,
     engine: context.engine,
     cpuProfileDir: context.cpuProfileDir,
+    nodeOptions: context.nodeOptions,
   });
   try {
     const admin = new CmqBenchClient(server);
