@@ -86,15 +86,39 @@ export class CmqHttpServer {
     return `${this.#requestPrefix}-${(++this.#requestCounter).toString(36)}`;
   }
 
-  /** One async frame per request (a pending long poll holds every frame of its chain until answered). */
-  async #handle(request: ParsedRequest): Promise<WireResponse> {
+  /**
+   * Counts the request in flight until it is answered. No async frame of its own: a pending long poll
+   * holds whatever its chain keeps alive until answered (see CmqDispatcher).
+   */
+  #handle(request: ParsedRequest): Promise<WireResponse> | WireResponse {
     this.#inFlight++;
+    let answer: Promise<WireResponse> | WireResponse;
     try {
-      return await this.#answer(request);
-    } finally {
-      this.#inFlight--;
-      if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      answer = this.#answer(request);
+    } catch (error) {
+      this.#answered();
+      throw error;
     }
+    if (!(answer instanceof Promise)) {
+      this.#answered();
+      return answer;
+    }
+    return answer.then(this.#answeredWith, this.#failedWith);
+  }
+
+  readonly #answeredWith = (response: WireResponse): WireResponse => {
+    this.#answered();
+    return response;
+  };
+
+  readonly #failedWith = (error: unknown): never => {
+    this.#answered();
+    throw error;
+  };
+
+  #answered(): void {
+    this.#inFlight--;
+    if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   #answer(request: ParsedRequest): Promise<WireResponse> | WireResponse {

@@ -141,21 +141,25 @@ export class WireConnection {
       this.#failed(error);
       return;
     }
+    // Only what the answer needs is kept while it is prepared (a long poll waits up to 30 s): not the
+    // request's head and body.
+    const { keepAlive } = request;
+    const head = request.method === 'HEAD';
     if (answer instanceof Promise) {
       answer.then(
-        (response) => this.#respond(request, response),
+        (response) => this.#respond(keepAlive, head, response),
         (error: unknown) => this.#failed(error),
       );
     } else {
-      this.#respond(request, answer);
+      this.#respond(keepAlive, head, answer);
     }
   }
 
-  #respond(request: ParsedRequest, response: WireResponse): void {
+  #respond(requestKeepAlive: boolean, head: boolean, response: WireResponse): void {
     this.#busy = false;
     if (this.#socket.destroyed) return;
-    const keepAlive = request.keepAlive && !this.#closing && response.close !== true;
-    const bytes = encodeResponse(response, keepAlive, request.method === 'HEAD');
+    const keepAlive = requestKeepAlive && !this.#closing && response.close !== true;
+    const bytes = encodeResponse(response, keepAlive, head);
     if (!keepAlive) {
       this.#finish(bytes, true);
       return;

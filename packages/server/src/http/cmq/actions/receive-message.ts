@@ -7,13 +7,19 @@ import { toUnixSeconds } from '../queue-attributes.js';
 
 export const receiveMessage: CmqAction = {
   name: 'ReceiveMessage',
-  async handle(params, { queues }) {
+  // Not async: a long poll waits in queues.receiveMessages, and an async frame here would be kept alive
+  // (with the request's parameters) for the whole wait (see CmqDispatcher).
+  handle(params, { queues }) {
     const name = readName(params, 'queueName');
     const waitSeconds = optionalInteger(params, 'pollingWaitSeconds', LIMITS.pollingWaitSeconds);
-    const [message] = await queues.receiveMessages(name, { max: 1, waitSeconds });
-    return message === undefined ? NO_MESSAGE : ok(encodeReceived(message));
+    return queues.receiveMessages(name, { max: 1, waitSeconds }).then(answerOne);
   },
 };
+
+function answerOne(messages: readonly ReceivedMessage[]): ActionResult {
+  const message = messages[0];
+  return message === undefined ? NO_MESSAGE : ok(encodeReceived(message));
+}
 
 /** An empty receive is a 7000 "(10200)no message" on the wire (cmq-api.md §2.9). */
 export const NO_MESSAGE: ActionResult = { fields: {}, error: { wire: 'NO_MESSAGE' } };
