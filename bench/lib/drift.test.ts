@@ -15,6 +15,8 @@ const pointsOf = (rss: ReadonlyArray<number | null>): TimelinePoint[] =>
     loadgenCores: 0.5,
     serverGcMsPerSecond: 10,
     serverMajorGcMsPerSecond: 0,
+    serverSyncsPerSecond: 50,
+    serverSyncMs: 0.4,
     machineStealCores: 0,
     dataMiB: 1,
   }));

@@ -13,15 +13,25 @@ export interface LoopTime {
   /** Garbage-collection pauses so far, all of them and the major (mark-compact) ones. */
   readonly gcMs: number;
   readonly majorGcMs: number;
+  /** fdatasync calls completed so far, and their time from call to callback. */
+  readonly syncs: number;
+  readonly syncMs: number;
 }
 
 /** Event-loop and GC milliseconds of process `pid` so far, when it runs the probe. */
 export function readLoopTime(pid: number): LoopTime | undefined {
   try {
     const fields = readFileSync(loopFileOf(pid), 'utf8').trim().split(/\s+/).map(Number);
-    if (fields.length !== 4 || !fields.every(Number.isFinite)) return undefined;
-    const [activeMs, idleMs, gcMs, majorGcMs] = fields as [number, number, number, number];
-    return { activeMs, idleMs, gcMs, majorGcMs };
+    if (fields.length !== 6 || !fields.every(Number.isFinite)) return undefined;
+    const [activeMs, idleMs, gcMs, majorGcMs, syncs, syncMs] = fields as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    return { activeMs, idleMs, gcMs, majorGcMs, syncs, syncMs };
   } catch {
     return undefined;
   }

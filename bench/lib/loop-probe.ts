@@ -6,9 +6,13 @@
  * core with its other threads (WAL sync, checkpoints) while its loop waited. One positioned write of a
  * fixed-width line on a file kept open: writeFileSync (open, truncate, write, close) cost 0.8 % of the
  * loop's time in a pipeline profile. The same line carries the garbage collector's pauses so far (all,
- * and major ones), so a timeline can tell a latency that grows with GC pauses from one that does not.
+ * and major ones), so a timeline can tell a latency that grows with GC pauses from one that does not, and
+ * the fdatasyncs so far with their time from call to callback (thread-pool wait included): what every
+ * acknowledged write waits for (the WAL's sync, store/sqlite/wal-sync.ts), so a latency that grows with
+ * the disk's can be told apart too.
  */
-import { openSync, writeSync } from 'node:fs';
+import fs, { openSync, writeSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { constants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { loopFileOf } from './loop-file.js';
 
@@ -23,11 +27,30 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
+// fdatasync so far: calls and milliseconds. The wrapper replaces fs.fdatasync before the server's modules
+// load, and syncBuiltinESMExports hands it to their `import { fdatasync } from 'node:fs'` as well.
+let syncs = 0;
+let syncMs = 0;
+const fdatasync = fs.fdatasync;
+fs.fdatasync = ((fd: number, callback: fs.NoParamCallback) => {
+  const startedAt = performance.now();
+  fdatasync(fd, (error) => {
+    syncs++;
+    syncMs += performance.now() - startedAt;
+    callback(error);
+  });
+}) as typeof fs.fdatasync;
+syncBuiltinESMExports();
+
 const fd = openSync(loopFileOf(process.pid), 'w');
 const field = (ms: number) => ms.toFixed(3).padStart(20);
 const write = () => {
   const { active, idle } = performance.eventLoopUtilization();
-  writeSync(fd, `${field(active)} ${field(idle)} ${field(gcMs)} ${field(majorGcMs)}`, 0);
+  writeSync(
+    fd,
+    `${field(active)} ${field(idle)} ${field(gcMs)} ${field(majorGcMs)} ${field(syncs)} ${field(syncMs)}`,
+    0,
+  );
 };
 write();
 setInterval(write, 100).unref();

@@ -124,6 +124,9 @@ export interface CpuUse {
   /** Milliseconds per second the server's garbage collector paused it: all pauses, and major ones. */
   readonly serverGcMsPerSecond?: number | undefined;
   readonly serverMajorGcMsPerSecond?: number | undefined;
+  /** The server's fdatasyncs per second, and their mean time from call to callback (ms; none: undefined). */
+  readonly serverSyncsPerSecond?: number | undefined;
+  readonly serverSyncMs?: number | undefined;
 }
 
 /** Starts measuring CPU use; `stop()` returns the use over the interval. */
@@ -156,6 +159,10 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse }
           : {
               serverGcMsPerSecond: (loopEnd.gcMs - loopStart.gcMs) / seconds,
               serverMajorGcMsPerSecond: (loopEnd.majorGcMs - loopStart.majorGcMs) / seconds,
+              serverSyncsPerSecond: (loopEnd.syncs - loopStart.syncs) / seconds,
+              ...(loopEnd.syncs > loopStart.syncs
+                ? { serverSyncMs: (loopEnd.syncMs - loopStart.syncMs) / (loopEnd.syncs - loopStart.syncs) }
+                : {}),
             };
       return {
         ...(loopBusy === undefined || !Number.isFinite(loopBusy) ? {} : { serverLoopBusy: loopBusy }),

@@ -10,8 +10,14 @@ import { Meter } from './meter.js';
 import { startTimeline } from './timeline.js';
 
 const PROBE = fileURLToPath(new URL('./loop-probe.ts', import.meta.url));
-/** A stand-in server: the loop probe loaded, its loop busy about half the time and making garbage. */
+/**
+ * A stand-in server: the loop probe loaded, its loop busy about half the time and making garbage, and
+ * an fdatasync every 20 ms through an ES module's named import, as store/sqlite/wal-sync.ts calls it.
+ */
 const BUSY_HALF_THE_TIME = `
+import { fdatasync, openSync } from 'node:fs';
+const file = openSync(process.env.SYNCED_FILE, 'w');
+setInterval(() => fdatasync(file, () => {}), 20);
 setInterval(() => {
   const until = Date.now() + 5;
   let garbage = [];
@@ -23,10 +29,12 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-async function startBusyProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', PROBE, '-e', BUSY_HALF_THE_TIME], {
-    stdio: 'ignore',
-  });
+async function startBusyProcess(syncedFile: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', PROBE, '--input-type=module', '-e', BUSY_HALF_THE_TIME],
+    { stdio: 'ignore', env: { ...process.env, SYNCED_FILE: syncedFile } },
+  );
   cleanups.push(() => {
     child.kill('SIGKILL');
     rmSync(loopFileOf(child.pid!), { force: true });
@@ -40,10 +48,10 @@ async function startBusyProcess(): Promise<ChildProcess> {
 }
 
 describe('startTimeline', () => {
-  it("samples the server's CPU, event loop, GC and data directory, and the load generator's CPU", async () => {
-    const server = await startBusyProcess();
+  it("samples the server's CPU, event loop, GC, fdatasyncs and data directory, and the load generator's CPU", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'opencmq-timeline-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const server = await startBusyProcess(join(dataDir, 'synced'));
     writeFileSync(join(dataDir, 'opencmq.db'), Buffer.alloc(2 * 2 ** 20));
     writeFileSync(join(dataDir, 'opencmq.db-wal'), Buffer.alloc(2 ** 20));
 
@@ -75,6 +83,13 @@ describe('startTimeline', () => {
     expect(mean((p) => p.serverLoopBusy)).toBeLessThanOrEqual(1);
     // It allocates all the time: its collector ran.
     expect(points.some((p) => (p.serverGcMsPerSecond ?? 0) > 0)).toBe(true);
+    // It syncs about 50 times a second; each sync takes some time, and far less than a second.
+    expect(mean((p) => p.serverSyncsPerSecond)).toBeGreaterThan(10);
+    expect(mean((p) => p.serverSyncsPerSecond)).toBeLessThan(60);
+    const syncMs = points.map((p) => p.serverSyncMs).filter((ms) => ms !== null);
+    expect(syncMs.length).toBeGreaterThan(0);
+    for (const ms of syncMs) expect(ms).toBeGreaterThan(0);
+    for (const ms of syncMs) expect(ms).toBeLessThan(1000);
   }, 30_000);
 
   it('leaves the server readings empty without a server', async () => {
@@ -91,6 +106,8 @@ describe('startTimeline', () => {
         serverCores: null,
         serverLoopBusy: null,
         serverGcMsPerSecond: null,
+        serverSyncsPerSecond: null,
+        serverSyncMs: null,
         dataMiB: null,
       });
     }

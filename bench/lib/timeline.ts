@@ -31,6 +31,12 @@ export interface TimelinePoint {
   /** Milliseconds per second the server paused for garbage collection in the interval: all, and major. */
   readonly serverGcMsPerSecond: number | null;
   readonly serverMajorGcMsPerSecond: number | null;
+  /**
+   * The server's fdatasyncs per second in the interval and their mean time (ms, call to callback): the
+   * WAL sync every acknowledged write waits for.
+   */
+  readonly serverSyncsPerSecond: number | null;
+  readonly serverSyncMs: number | null;
   /** Cores' worth of CPU time the host took from this virtual machine in the interval (steal). */
   readonly machineStealCores: number | null;
   /** Bytes of the server's data directory (database, WAL, …) at the end of the interval, in MiB. */
@@ -101,6 +107,8 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
       loadgenCores: round(used.loadgenCores, 3),
       serverGcMsPerSecond: roundOrNull(used.serverGcMsPerSecond, 2),
       serverMajorGcMsPerSecond: roundOrNull(used.serverMajorGcMsPerSecond, 2),
+      serverSyncsPerSecond: roundOrNull(used.serverSyncsPerSecond, 1),
+      serverSyncMs: roundOrNull(used.serverSyncMs, 3),
       machineStealCores: roundOrNull(used.machineStealCores, 3),
       dataMiB: options.dataDir === undefined ? null : dataMiBOf(options.dataDir),
     });

@@ -105,6 +105,15 @@ const DRIFT_RULES: readonly DriftRule[] = [
     pick: (p) => p.dataMiB,
   },
   {
+    name: 'WAL fdatasync, mean',
+    unit: 'ms',
+    worseWhen: 'higher',
+    maxWorsening: 0.5,
+    slack: 0.5,
+    pick: (p) => p.serverSyncMs,
+    context: true,
+  },
+  {
     name: "host's steal",
     unit: 'cores',
     worseWhen: 'higher',
