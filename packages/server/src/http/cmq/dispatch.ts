@@ -28,7 +28,7 @@ const BY_NAME = new Map<string, CmqAction>(ACTIONS.map((a) => [a.name.toLowerCas
  * Not an async function: a long poll's request waits here for up to 30 s, and an async frame per layer
  * (this one, the server's, the action's) kept a generator, its registers, its await closures and the
  * request's parameters alive for the whole wait. Without them a waiting receiver holds 2.3 KB of heap
- * instead of 5.2 KB beyond its connection (`bench/waiting-receiver-memory.ts`, docs/decisions/0014).
+ * instead of 5.2 KB beyond its connection (`bench/waiting-receiver-memory.ts`, docs/decisions/0015).
  */
 export class CmqDispatcher {
   readonly #context: ActionContext;
