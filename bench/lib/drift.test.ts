@@ -13,6 +13,7 @@ const pointsOf = (rss: ReadonlyArray<number | null>): TimelinePoint[] =>
     serverCores: 0.5,
     serverLoopBusy: 0.4,
     loadgenCores: 0.5,
+    loadgenLoopDelayP99Ms: 11,
     serverGcMsPerSecond: 10,
     serverMajorGcMsPerSecond: 0,
     serverSyncsPerSecond: 50,

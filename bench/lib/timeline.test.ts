@@ -62,6 +62,12 @@ describe('startTimeline', () => {
     }, 10);
     cleanups.push(() => clearInterval(work));
     const timeline = startTimeline({ meter, intervalMs: 250, serverPid: server.pid, dataDir });
+    // The load generator's own loop blocked once for 80 ms: one interval's loop delay shows it.
+    const block = setTimeout(() => {
+      const until = Date.now() + 80;
+      while (Date.now() < until);
+    }, 400);
+    cleanups.push(() => clearTimeout(block));
     await sleep(1100);
     const { points } = timeline.stop();
 
@@ -76,6 +82,9 @@ describe('startTimeline', () => {
       expect(point.serverGcMsPerSecond).toBeGreaterThanOrEqual(0);
       expect(point.machineStealCores).toBeGreaterThanOrEqual(0);
       expect(point.loadgenCores).toBeGreaterThanOrEqual(0);
+      // This process is mostly idle: its loop runs late by little, never by seconds.
+      expect(point.loadgenLoopDelayP99Ms).toBeGreaterThanOrEqual(0);
+      expect(point.loadgenLoopDelayP99Ms).toBeLessThan(1000);
     }
     // The stand-in keeps its loop busy about half the time; loaded CI machines give it less.
     expect(mean((p) => p.serverCores)).toBeGreaterThan(0.1);
@@ -83,6 +92,8 @@ describe('startTimeline', () => {
     expect(mean((p) => p.serverLoopBusy)).toBeLessThanOrEqual(1);
     // It allocates all the time: its collector ran.
     expect(points.some((p) => (p.serverGcMsPerSecond ?? 0) > 0)).toBe(true);
+    expect(points.some((p) => (p.loadgenLoopDelayP99Ms ?? 0) >= 50)).toBe(true);
+    expect(points.some((p) => (p.loadgenLoopDelayP99Ms ?? Infinity) < 20)).toBe(true);
     // It syncs about 50 times a second; each sync takes some time, and far less than a second.
     expect(mean((p) => p.serverSyncsPerSecond)).toBeGreaterThan(10);
     expect(mean((p) => p.serverSyncsPerSecond)).toBeLessThan(60);

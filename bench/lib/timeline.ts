@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { directoryBytes } from './directory-size.js';
 import { startCpuMeter } from './machine.js';
 import type { Meter } from './meter.js';
@@ -28,6 +29,12 @@ export interface TimelinePoint {
   readonly serverCores: number | null;
   readonly serverLoopBusy: number | null;
   readonly loadgenCores: number;
+  /**
+   * The p99 of the load generator's own event-loop delay in the interval (ms): how late a 10-ms timer of
+   * its loop fired (`monitorEventLoopDelay` records the whole tick; the 10 ms are taken off), which adds to
+   * every latency it measures.
+   */
+  readonly loadgenLoopDelayP99Ms: number | null;
   /** Milliseconds per second the server paused for garbage collection in the interval: all, and major. */
   readonly serverGcMsPerSecond: number | null;
   readonly serverMajorGcMsPerSecond: number | null;
@@ -53,6 +60,8 @@ const INTERVALS_MS = [250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000] as con
 const MAX_DEFAULT_POINTS = 60;
 /** A last interval shorter than this share of the interval is dropped: its rate would be noise. */
 const MIN_LAST_INTERVAL_SHARE = 0.5;
+/** The load generator's loop-delay timer (ms): each recorded tick is this plus the delay. */
+const LOOP_DELAY_RESOLUTION_MS = 10;
 
 /** 250 ms for an 8-s window (32 points), 500 ms for 30 s (60), 10 s for 10 minutes (60). */
 export function defaultTimelineIntervalMs(windowMs: number): number {
@@ -77,6 +86,8 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
   let gaugeSum = 0;
   let gaugeSamples = 0;
   let cpu = startCpuMeter(options.serverPid);
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  loopDelay.enable();
   meter.intervalLatency.reset();
   const gaugeTimer =
     options.gauge === undefined
@@ -105,6 +116,10 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
       serverCores: roundOrNull(used.serverCores, 3),
       serverLoopBusy: roundOrNull(used.serverLoopBusy, 3),
       loadgenCores: round(used.loadgenCores, 3),
+      loadgenLoopDelayP99Ms:
+        loopDelay.count === 0
+          ? null
+          : round(Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS), 2),
       serverGcMsPerSecond: roundOrNull(used.serverGcMsPerSecond, 2),
       serverMajorGcMsPerSecond: roundOrNull(used.serverMajorGcMsPerSecond, 2),
       serverSyncsPerSecond: roundOrNull(used.serverSyncsPerSecond, 1),
@@ -113,6 +128,7 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
       dataMiB: options.dataDir === undefined ? null : dataMiBOf(options.dataDir),
     });
     latency.reset();
+    loopDelay.reset();
     intervalStartedAt = now;
     countAtStart = meter.count;
     gaugeSum = 0;
@@ -124,6 +140,7 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
       clearInterval(timer);
       clearInterval(gaugeTimer);
       if (performance.now() - intervalStartedAt >= options.intervalMs * MIN_LAST_INTERVAL_SHARE) sample();
+      loopDelay.disable();
       return { intervalSeconds: options.intervalMs / 1000, points };
     },
   };

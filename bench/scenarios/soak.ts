@@ -105,6 +105,15 @@ const DRIFT_RULES: readonly DriftRule[] = [
     pick: (p) => p.dataMiB,
   },
   {
+    name: "load generator's event-loop delay, p99",
+    unit: 'ms',
+    worseWhen: 'higher',
+    maxWorsening: 0.5,
+    slack: 2,
+    pick: (p) => p.loadgenLoopDelayP99Ms,
+    context: true,
+  },
+  {
     name: 'WAL fdatasync, mean',
     unit: 'ms',
     worseWhen: 'higher',
