@@ -23,14 +23,7 @@ export function readLoopTime(pid: number): LoopTime | undefined {
   try {
     const fields = readFileSync(loopFileOf(pid), 'utf8').trim().split(/\s+/).map(Number);
     if (fields.length !== 6 || !fields.every(Number.isFinite)) return undefined;
-    const [activeMs, idleMs, gcMs, majorGcMs, syncs, syncMs] = fields as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const [activeMs = 0, idleMs = 0, gcMs = 0, majorGcMs = 0, syncs = 0, syncMs = 0] = fields;
     return { activeMs, idleMs, gcMs, majorGcMs, syncs, syncMs };
   } catch {
     return undefined;

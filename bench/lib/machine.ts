@@ -153,7 +153,8 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse }
           ? undefined
           : (loopEnd.activeMs - loopStart.activeMs) /
             (loopEnd.activeMs - loopStart.activeMs + loopEnd.idleMs - loopStart.idleMs);
-      const gc =
+      // What the loop probe adds beside the loop: GC pauses and fdatasyncs.
+      const probe =
         loopStart === undefined || loopEnd === undefined
           ? {}
           : {
@@ -166,7 +167,7 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse }
             };
       return {
         ...(loopBusy === undefined || !Number.isFinite(loopBusy) ? {} : { serverLoopBusy: loopBusy }),
-        ...gc,
+        ...probe,
         loadgenCores: (own.user + own.system) / 1e6 / seconds,
         serverCores:
           serverStart === undefined || serverEnd === undefined
