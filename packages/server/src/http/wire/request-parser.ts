@@ -52,12 +52,15 @@ const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\s]+) HTTP\/1\.([01])$/
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const CHUNK_SIZE_LINE = /^([0-9A-Fa-f]{1,8})[\t ]*(?:;.*)?$/;
 
+/** Shared by every parser for "nothing": a zero-length buffer cannot be written to. */
+const EMPTY = Buffer.alloc(0);
+
 type Phase = 'head' | 'length-body' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers';
 
 export class RequestParser {
   readonly #limits: ParserLimits;
   /** Unconsumed bytes: `#buffer[#start, #end)`. Either a view of a pushed chunk or our own growable copy. */
-  #buffer: Buffer = Buffer.alloc(0);
+  #buffer: Buffer = EMPTY;
   #start = 0;
   #end = 0;
   #owned = false;
@@ -65,7 +68,7 @@ export class RequestParser {
   #scanned = 0;
   #phase: Phase = 'head';
   #head: RequestHead | undefined;
-  #body: Buffer = Buffer.alloc(0);
+  #body: Buffer = EMPTY;
   #bodyBytes = 0;
   #remaining = 0;
   #trailerBytes = 0;
@@ -109,6 +112,28 @@ export class RequestParser {
     this.#scanned -= this.#start;
     this.#start = 0;
     this.#end = length + chunk.length;
+    this.#owned = true;
+  }
+
+  /**
+   * Copies the bytes not consumed yet out of the last chunk pushed, so the caller may reuse that chunk's
+   * memory (the server reads every connection into one buffer: SharedReadBuffer). Costs nothing when the
+   * chunk was consumed to its end, the usual case.
+   */
+  copyUnconsumed(): void {
+    if (this.#owned) return;
+    const length = this.#end - this.#start;
+    if (length === 0) {
+      this.#buffer = EMPTY;
+      this.#start = this.#end = this.#scanned = 0;
+      return;
+    }
+    const copy = Buffer.allocUnsafe(Math.max(4096, 2 * length));
+    this.#buffer.copy(copy, 0, this.#start, this.#end);
+    this.#buffer = copy;
+    this.#scanned -= this.#start;
+    this.#start = 0;
+    this.#end = length;
     this.#owned = true;
   }
 
@@ -199,14 +224,14 @@ export class RequestParser {
     this.#head = parsed.head;
     this.#bodyBytes = 0;
     if (parsed.chunked) {
-      this.#body = Buffer.alloc(0);
+      this.#body = EMPTY;
       this.#trailerBytes = 0;
       this.#phase = 'chunk-size';
       return undefined;
     }
     if (parsed.contentLength > this.#limits.maxBodyBytes) return this.#bodyTooLarge();
     if (parsed.contentLength === 0) {
-      this.#body = Buffer.alloc(0);
+      this.#body = EMPTY;
       return this.#complete();
     }
     this.#body = Buffer.allocUnsafe(parsed.contentLength);
@@ -261,12 +286,12 @@ export class RequestParser {
       body: this.#bodyBytes === this.#body.length ? this.#body : this.#body.subarray(0, this.#bodyBytes),
     };
     this.#head = undefined;
-    this.#body = Buffer.alloc(0);
+    this.#body = EMPTY;
     this.#bodyBytes = 0;
     this.#phase = 'head';
     if (this.#start === this.#end) {
       // Drop the reference so a large request's bytes are not kept alive by an idle connection.
-      this.#buffer = Buffer.alloc(0);
+      this.#buffer = EMPTY;
       this.#start = this.#end = this.#scanned = 0;
       this.#owned = false;
     }
@@ -283,7 +308,7 @@ export class RequestParser {
 
   #refuse(reason: RefusalReason, detail: string): ParseResult {
     this.#refused = { kind: 'refused', reason, detail, head: this.#head };
-    this.#buffer = Buffer.alloc(0);
+    this.#buffer = EMPTY;
     this.#start = this.#end = 0;
     return this.#refused;
   }

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { RequestParser } from './request-parser.js';
 import { type ParsedRequest, type RefusalReason } from './request-parser.js';
+import type { OnBytes } from './shared-read-buffer.js';
 import { encodeResponse, type WireResponse } from './wire-response.js';
 
 export interface WireHandlers {
@@ -42,23 +43,29 @@ export class WireConnection {
   #deadlineMs = 0;
   #requestStartedAtMs = 0;
 
+  /** `open` returns the connection's socket, which hands what it reads to the function it is given. */
   constructor(
-    socket: Socket,
+    open: (onBytes: OnBytes) => Socket,
     parser: RequestParser,
     handlers: WireHandlers,
     timeouts: WireTimeouts,
     maxBufferedBytes: number,
   ) {
-    this.#socket = socket;
+    this.#socket = open((bytes) => this.#onData(bytes));
     this.#parser = parser;
     this.#handlers = handlers;
     this.#timeouts = timeouts;
     this.#maxBufferedBytes = maxBufferedBytes;
     this.#deadlineMs = Date.now() + timeouts.keepAliveTimeoutMs;
+    const socket = this.#socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('drain', () => this.#resume());
+  }
+
+  /** Calls `listener` once the socket has closed. */
+  onClose(listener: () => void): void {
+    this.#socket.once('close', listener);
   }
 
   /** Whether no request is being received or answered, so the connection can be closed without loss. */
@@ -83,6 +90,7 @@ export class WireConnection {
     else this.#socket.destroy();
   }
 
+  /** `chunk` may be a view of a buffer reused for the next read: the parser copies what it keeps. */
   #onData(chunk: Buffer): void {
     if (this.#finished) return;
     if (!this.#parser.midRequest && !this.#busy) {
@@ -92,9 +100,10 @@ export class WireConnection {
     this.#parser.push(chunk);
     if (this.#busy) {
       if (this.#parser.bufferedBytes > this.#maxBufferedBytes) this.#socket.pause();
-      return;
+    } else {
+      this.#drive();
     }
-    this.#drive();
+    this.#parser.copyUnconsumed();
   }
 
   #resume(): void {

@@ -396,6 +396,28 @@ describe('WireServer', () => {
     await stopped;
   });
 
+  it("keeps each connection's unfinished request its own while every connection reads into one buffer", async () => {
+    const harness = await start();
+    const bodies = Array.from({ length: 8 }, (_, i) => `body-${i}-`.padEnd(40, String.fromCharCode(97 + i)));
+    const clients = bodies.map(() => new RawClient(harness.port));
+    const requests = bodies.map((body, i) => Buffer.from(post(body, `/c${i}`)));
+    // Each connection sends part of its head, which the parser keeps while the other connections' reads
+    // reuse the buffer it arrived in.
+    for (const [i, client] of clients.entries()) {
+      client.send(requests[i]!.subarray(0, 30));
+      await waitFor(
+        () => harness.requests.length === 0 && harness.server.busy,
+        `connection ${i}'s first half`,
+      );
+      await delay(20);
+    }
+    for (const [i, client] of clients.entries()) client.send(requests[i]!.subarray(30));
+    for (const client of clients) await client.until(() => client.answers().length === 1);
+    expect(clients.map((client) => echoed(client.answers()[0]))).toEqual(
+      bodies.map((body, i) => ({ method: 'POST', target: `/c${i}`, body })),
+    );
+  });
+
   it('sends a Date and a Content-Length counting UTF-8 bytes when the body is not ASCII', async () => {
     const body = 'héllo ✓ 😀';
     const harness = await start(() => ({ status: 200, body, contentType: 'text/plain; charset=utf-8' }));

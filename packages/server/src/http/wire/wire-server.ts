@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { RequestParser, type ParserLimits } from './request-parser.js';
+import { SharedReadBuffer } from './shared-read-buffer.js';
 import { WireConnection, type WireHandlers, type WireTimeouts } from './wire-connection.js';
 
 export interface WireServerOptions extends ParserLimits, WireTimeouts {}
@@ -15,14 +16,18 @@ export class WireServer {
   readonly #connections = new Set<WireConnection>();
   readonly #options: WireServerOptions;
   readonly #handlers: WireHandlers;
+  readonly #reads = new SharedReadBuffer();
   #timer: NodeJS.Timeout | undefined;
   #closing = false;
   #stopped: Promise<void> | undefined;
+  /** Resolves `stopAccepting`'s wait for the last connection, once it is asked for. */
+  #drained: (() => void) | undefined;
 
   constructor(handlers: WireHandlers, options: WireServerOptions) {
     this.#handlers = handlers;
     this.#options = options;
-    this.#server = createServer((socket) => this.#accept(socket));
+    // Accepted paused: each socket's handle moves to one that reads into the shared buffer (#accept).
+    this.#server = createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket));
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -50,8 +55,15 @@ export class WireServer {
   stopAccepting(): Promise<void> {
     if (this.#stopped === undefined) {
       this.#closing = true;
-      this.#stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      // The server does not count adopted sockets (SharedReadBuffer): its close callback only says the
+      // listener is closed, and the connections are waited for here.
+      const listenerClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      const drained = new Promise<void>((resolve) => {
+        this.#drained = resolve;
+      });
+      this.#stopped = Promise.all([listenerClosed, drained]).then(() => undefined);
       for (const connection of this.#connections) connection.closeWhenIdle();
+      this.#resolveIfDrained();
     }
     return this.#stopped;
   }
@@ -62,21 +74,28 @@ export class WireServer {
     clearInterval(this.#timer);
   }
 
-  #accept(socket: Socket): void {
+  #accept(accepted: Socket): void {
     if (this.#closing) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
     const parser = new RequestParser(this.#options);
     const connection = new WireConnection(
-      socket,
+      (onBytes) => this.#reads.adopt(accepted, onBytes),
       parser,
       this.#handlers,
       this.#options,
       this.#options.maxHeadBytes + this.#options.maxBodyBytes,
     );
     this.#connections.add(connection);
-    socket.once('close', () => this.#connections.delete(connection));
+    connection.onClose(() => {
+      this.#connections.delete(connection);
+      this.#resolveIfDrained();
+    });
+  }
+
+  #resolveIfDrained(): void {
+    if (this.#drained !== undefined && this.#connections.size === 0) this.#drained();
   }
 
   #checkTimeouts(): void {
