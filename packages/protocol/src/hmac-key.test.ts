@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HmacKey } from './hmac-key.js';
 
 const reference = (algorithm: 'sha1' | 'sha256', key: string, source: string): string =>
-  createHmac(algorithm, key).update(source, 'utf8').digest('hex');
+  createHmac(algorithm, key).update(source, 'utf8').digest('base64');
 
 describe('HmacKey', () => {
   const cases: Array<[string, string]> = [
@@ -18,7 +18,7 @@ describe('HmacKey', () => {
       const hmac = new HmacKey(key);
       for (const algorithm of ['sha1', 'sha256'] as const) {
         for (const source of ['', 'POSThost/v2/index.php?Action=SendMessage', 'msgBody=你好 ✓']) {
-          expect(hmac.digest(algorithm, source).toString('hex')).toBe(reference(algorithm, key, source));
+          expect(hmac.digest(algorithm, source)).toBe(reference(algorithm, key, source));
         }
       }
     });
@@ -31,25 +31,16 @@ describe('HmacKey', () => {
     const hmac = new HmacKey('secret');
     for (const length of [1300, 1343, 1344, 1345, 1400]) {
       const cjk = '秘'.repeat(length);
-      expect(hmac.digest('sha256', cjk).toString('hex')).toBe(reference('sha256', 'secret', cjk));
+      expect(hmac.digest('sha256', cjk)).toBe(reference('sha256', 'secret', cjk));
       const emoji = '😀'.repeat(length / 2);
-      expect(hmac.digest('sha1', emoji).toString('hex')).toBe(reference('sha1', 'secret', emoji));
+      expect(hmac.digest('sha1', emoji)).toBe(reference('sha1', 'secret', emoji));
     }
   });
 
   it('matches createHmac when the source is larger than the reused scratch buffer, and after it', () => {
     const hmac = new HmacKey('secret');
     const large = 'x'.repeat(1_500_000);
-    expect(hmac.digest('sha256', large).toString('hex')).toBe(reference('sha256', 'secret', large));
-    expect(hmac.digest('sha256', 'small').toString('hex')).toBe(reference('sha256', 'secret', 'small'));
-  });
-
-  it('returns digests that later digests do not overwrite', () => {
-    const hmac = new HmacKey('secret');
-    const first = hmac.digest('sha256', 'one');
-    const copy = Buffer.from(first);
-    hmac.digest('sha256', 'two');
-    hmac.digest('sha1', 'three');
-    expect(first.equals(copy)).toBe(true);
+    expect(hmac.digest('sha256', large)).toBe(reference('sha256', 'secret', large));
+    expect(hmac.digest('sha256', 'small')).toBe(reference('sha256', 'secret', 'small'));
   });
 });

@@ -29,7 +29,7 @@ export function stringToSign(method: string, host: string, path: string, params:
 }
 
 export function sign(secretKey: string, source: string, algorithm: SignatureAlgorithm): string {
-  return new HmacKey(secretKey).digest(algorithm, source).toString('base64');
+  return new HmacKey(secretKey).digest(algorithm, source);
 }
 
 function compareCodeUnits(a: string, b: string): number {

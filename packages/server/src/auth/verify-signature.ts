@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import {
   HmacKey,
   signatureAlgorithmOf,
@@ -58,12 +57,9 @@ export class SignatureVerifier {
     const key = this.#keys.get(secretId);
     if (key === undefined)
       return { ok: false, reason: 'unknown-secret-id', detail: `SecretId ${secretId} is not known` };
-    const given = Buffer.from(params.get('Signature')!, 'base64');
-    // Only the canonical spelling counts: Node's base64 decoder is lenient (missing padding, URL-safe
-    // alphabet, junk), and every other spelling of one signature would look new to the replay cache.
-    if (given.toString('base64') !== params.get('Signature')) {
-      return { ok: false, reason: 'mismatch', detail: 'Signature is not canonical base64' };
-    }
+    // Compared as the canonical base64 string: no other spelling of a signature (missing padding, the
+    // URL-safe alphabet) matches, so none can pass the replay cache as new.
+    const given = params.get('Signature')!;
     const algorithm = signatureAlgorithmOf(params.get('SignatureMethod'));
     const paramSets = signedParamSets(input.method, params);
     // The Host header as received is what nearly every client signed: the other spellings only on a miss.
@@ -76,7 +72,11 @@ export class SignatureVerifier {
         if (matches) break;
       }
     }
-    if (!matches) return { ok: false, reason: 'mismatch', detail: 'signature does not match' };
+    if (!matches) {
+      const canonical = Buffer.from(given, 'base64').toString('base64') === given;
+      const detail = canonical ? 'signature does not match' : 'Signature is not canonical base64';
+      return { ok: false, reason: 'mismatch', detail };
+    }
 
     const timestamp = Number(params.get('Timestamp'));
     const nowSeconds = Math.floor(input.nowMs / 1000);
@@ -109,13 +109,21 @@ function signedWith(
   host: string,
   path: string,
   paramSets: readonly Params[],
-  given: Buffer,
+  given: string,
 ): boolean {
   for (const signed of paramSets) {
-    const expected = key.digest(algorithm, stringToSign(method, host, path, signed));
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return true;
+    if (sameInConstantTime(key.digest(algorithm, stringToSign(method, host, path, signed)), given))
+      return true;
   }
   return false;
+}
+
+/** String equality whose time depends on the length only, not on where the first difference is. */
+function sameInConstantTime(expected: string, given: string): boolean {
+  if (expected.length !== given.length) return false;
+  let difference = 0;
+  for (let i = 0; i < expected.length; i++) difference |= expected.charCodeAt(i) ^ given.charCodeAt(i);
+  return difference === 0;
 }
 
 /**
