@@ -3,8 +3,11 @@
  * request), in alternating slices: both servers run the whole time, the load goes to one at a time, and
  * the order flips every slice. On this virtual machine the speed drifts by 20-40 % between windows a
  * minute apart, which swamps a change of 10 % when two trees are measured one after the other; slices of
- * a second or two see nearly the same machine. Prints each tree's rate and its server's CPU time a request
- * (user + system, all threads, from /proc), and the ratio B/A.
+ * a second or two see nearly the same machine. The comparison runs twice, A's server started first and then
+ * B's, each pass with fresh servers and half the slices, so whatever favours one start order cancels out.
+ * Prints each tree's rate and its server's CPU time a request (user + system, all threads, from /proc) over
+ * both passes, and B/A overall and per pass. The same tree on both sides gave 1.004 and 1.034 per pass
+ * (AMD EPYC, 2 cores): read differences under about 5 % as noise.
  *
  *   node --import tsx bench/compare-trees.ts <tree A> <tree B> [--slices 10] [--slice-ms 1500]
  *
@@ -30,20 +33,26 @@ const { values, positionals } = parseArgs({
 });
 const slices = Number(values.slices);
 const sliceMs = Number(values['slice-ms']);
-if (positionals.length !== 2 || !(slices >= 1) || !(sliceMs >= 100)) {
+if (positionals.length !== 2 || !(slices >= 2) || !(sliceMs >= 100)) {
   process.stderr.write(
     'usage: compare-trees.ts <tree A> <tree B> [--slices N >= 1] [--slice-ms MS >= 100]\n',
   );
   process.exit(2);
 }
 
+interface Totals {
+  requests: number;
+  elapsedMs: number;
+  cpuTicks: number;
+}
+
 interface Subject {
   readonly tree: string;
   readonly server: OpenCmqServer;
   readonly clients: CmqBenchClient[];
-  requests: number;
-  elapsedMs: number;
-  cpuTicks: number;
+  /** This pass's figures; `totals` has both passes'. */
+  readonly pass: Totals;
+  readonly totals: Totals;
 }
 
 /** User + system clock ticks of a process, all its threads (/proc/<pid>/stat fields 14 and 15). */
@@ -72,40 +81,60 @@ async function slice(subject: Subject, ms: number, counted: boolean): Promise<vo
   stopped = true;
   await Promise.all(senders);
   if (!counted) return;
-  subject.requests += answered;
-  subject.elapsedMs += performance.now() - startedAt;
-  subject.cpuTicks += cpuTicksOf(subject.server.pid) - ticksBefore;
+  const elapsedMs = performance.now() - startedAt;
+  const cpuTicks = cpuTicksOf(subject.server.pid) - ticksBefore;
+  for (const totals of [subject.pass, subject.totals]) {
+    totals.requests += answered;
+    totals.elapsedMs += elapsedMs;
+    totals.cpuTicks += cpuTicks;
+  }
 }
 
-const subjects: Subject[] = [];
-try {
-  for (const tree of positionals) {
-    const server = await startOpenCmq({ repoRoot: tree, engine: 'sqlite' });
-    const admin = new CmqBenchClient(server);
-    await callOrThrow(admin, 'CreateQueue', { queueName: QUEUE });
-    admin.close();
-    const clients = Array.from({ length: CONNECTIONS }, () => new CmqBenchClient(server));
-    subjects.push({ tree, server, clients, requests: 0, elapsedMs: 0, cpuTicks: 0 });
-  }
-  for (const subject of subjects) await slice(subject, WARMUP_MS, false);
-  for (let i = 0; i < slices; i++) {
-    for (const subject of i % 2 === 0 ? subjects : [...subjects].reverse())
-      await slice(subject, sliceMs, true);
-  }
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  const rates = subjects.map((subject) => subject.requests / (subject.elapsedMs / 1000));
-  for (const [i, subject] of subjects.entries()) {
-    const cpuMicros = (subject.cpuTicks / ticksPerSecond / subject.requests) * 1e6;
-    process.stdout.write(
-      `${'AB'[i]} ${subject.tree}: ${Math.round(rates[i]!)} req/s, server CPU ${cpuMicros.toFixed(1)} µs a request\n`,
-    );
-  }
-  process.stdout.write(
-    `B/A ${(rates[1]! / rates[0]!).toFixed(3)} (${slices} slices of ${sliceMs} ms each, order flipped every slice)\n`,
-  );
-} finally {
-  for (const subject of subjects) {
-    for (const client of subject.clients) client.close();
-    await subject.server.stop();
+async function start(tree: string, totals: Totals): Promise<Subject> {
+  const server = await startOpenCmq({ repoRoot: tree, engine: 'sqlite' });
+  const admin = new CmqBenchClient(server);
+  await callOrThrow(admin, 'CreateQueue', { queueName: QUEUE });
+  admin.close();
+  const clients = Array.from({ length: CONNECTIONS }, () => new CmqBenchClient(server));
+  return { tree, server, clients, pass: { requests: 0, elapsedMs: 0, cpuTicks: 0 }, totals };
+}
+
+async function stop(subject: Subject): Promise<void> {
+  for (const client of subject.clients) client.close();
+  await subject.server.stop();
+}
+
+const rateOf = (totals: Totals) => totals.requests / (totals.elapsedMs / 1000);
+
+/** One pass: both servers started in `order`, then alternating slices. Returns this pass's B/A. */
+async function pass(order: readonly number[], sliceCount: number): Promise<number> {
+  const subjects: Subject[] = [];
+  try {
+    for (const i of order) subjects[i] = await start(positionals[i]!, totals[i]!);
+    for (const subject of subjects) await slice(subject, WARMUP_MS, false);
+    for (let i = 0; i < sliceCount; i++) {
+      for (const subject of i % 2 === 0 ? subjects : [...subjects].reverse()) {
+        await slice(subject, sliceMs, true);
+      }
+    }
+    return rateOf(subjects[1]!.pass) / rateOf(subjects[0]!.pass);
+  } finally {
+    for (const subject of subjects) if (subject !== undefined) await stop(subject);
   }
 }
+
+const totals: Totals[] = [0, 1].map(() => ({ requests: 0, elapsedMs: 0, cpuTicks: 0 }));
+const firstHalf = Math.ceil(slices / 2);
+const aFirst = await pass([0, 1], firstHalf);
+const bFirst = await pass([1, 0], slices - firstHalf);
+const ticksPerSecond = 100; // USER_HZ on Linux
+for (const [i, tree] of positionals.entries()) {
+  const cpuMicros = (totals[i]!.cpuTicks / ticksPerSecond / totals[i]!.requests) * 1e6;
+  process.stdout.write(
+    `${'AB'[i]} ${tree}: ${Math.round(rateOf(totals[i]!))} req/s, server CPU ${cpuMicros.toFixed(1)} µs a request\n`,
+  );
+}
+process.stdout.write(
+  `B/A ${(rateOf(totals[1]!) / rateOf(totals[0]!)).toFixed(3)} over ${slices} slices of ${sliceMs} ms each ` +
+    `(A's server started first: ${aFirst.toFixed(3)}, B's: ${bFirst.toFixed(3)})\n`,
+);
