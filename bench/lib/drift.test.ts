@@ -14,6 +14,8 @@ const pointsOf = (rss: ReadonlyArray<number | null>): TimelinePoint[] =>
     serverLoopBusy: 0.4,
     loadgenCores: 0.5,
     loadgenLoopDelayP99Ms: 11,
+    loadgenGcMsPerSecond: 5,
+    loadgenHeapMiB: 20,
     serverGcMsPerSecond: 10,
     serverMajorGcMsPerSecond: 0,
     serverSyncsPerSecond: 50,

@@ -63,9 +63,11 @@ describe('startTimeline', () => {
     cleanups.push(() => clearInterval(work));
     const timeline = startTimeline({ meter, intervalMs: 250, serverPid: server.pid, dataDir });
     // The load generator's own loop blocked once for 80 ms: one interval's loop delay shows it.
+    // And it allocates for a while: its collector runs and its heap grows.
+    const kept: number[][] = [];
     const block = setTimeout(() => {
       const until = Date.now() + 80;
-      while (Date.now() < until);
+      while (Date.now() < until) kept.push(new Array<number>(64).fill(kept.length));
     }, 400);
     cleanups.push(() => clearTimeout(block));
     await sleep(1100);
@@ -94,6 +96,9 @@ describe('startTimeline', () => {
     expect(points.some((p) => (p.serverGcMsPerSecond ?? 0) > 0)).toBe(true);
     expect(points.some((p) => (p.loadgenLoopDelayP99Ms ?? 0) >= 50)).toBe(true);
     expect(points.some((p) => (p.loadgenLoopDelayP99Ms ?? Infinity) < 20)).toBe(true);
+    expect(points.some((p) => p.loadgenGcMsPerSecond > 0)).toBe(true);
+    expect(Math.max(...points.map((p) => p.loadgenHeapMiB))).toBeGreaterThan(points[0]!.loadgenHeapMiB);
+    expect(kept.length).toBeGreaterThan(0);
     // It syncs about 50 times a second; each sync takes some time, and far less than a second.
     expect(mean((p) => p.serverSyncsPerSecond)).toBeGreaterThan(10);
     expect(mean((p) => p.serverSyncsPerSecond)).toBeLessThan(60);

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { directoryBytes } from './directory-size.js';
 import { startCpuMeter } from './machine.js';
 import type { Meter } from './meter.js';
@@ -35,6 +35,12 @@ export interface TimelinePoint {
    * every latency it measures.
    */
   readonly loadgenLoopDelayP99Ms: number | null;
+  /**
+   * Milliseconds per second the load generator paused for garbage collection in the interval, and its heap
+   * in use at the interval's end (MiB): a generator whose heap grows pauses longer, and late.
+   */
+  readonly loadgenGcMsPerSecond: number;
+  readonly loadgenHeapMiB: number;
   /** Milliseconds per second the server paused for garbage collection in the interval: all, and major. */
   readonly serverGcMsPerSecond: number | null;
   readonly serverMajorGcMsPerSecond: number | null;
@@ -88,6 +94,11 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
   let cpu = startCpuMeter(options.serverPid);
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   loopDelay.enable();
+  let gcMs = 0;
+  const gc = new PerformanceObserver((entries) => {
+    for (const entry of entries.getEntries()) gcMs += entry.duration;
+  });
+  gc.observe({ entryTypes: ['gc'] });
   meter.intervalLatency.reset();
   const gaugeTimer =
     options.gauge === undefined
@@ -120,6 +131,8 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
         loopDelay.count === 0
           ? null
           : round(Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS), 2),
+      loadgenGcMsPerSecond: round(gcMs / seconds, 2),
+      loadgenHeapMiB: round(process.memoryUsage().heapUsed / 2 ** 20, 1),
       serverGcMsPerSecond: roundOrNull(used.serverGcMsPerSecond, 2),
       serverMajorGcMsPerSecond: roundOrNull(used.serverMajorGcMsPerSecond, 2),
       serverSyncsPerSecond: roundOrNull(used.serverSyncsPerSecond, 1),
@@ -129,6 +142,7 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
     });
     latency.reset();
     loopDelay.reset();
+    gcMs = 0;
     intervalStartedAt = now;
     countAtStart = meter.count;
     gaugeSum = 0;
@@ -141,6 +155,7 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
       clearInterval(gaugeTimer);
       if (performance.now() - intervalStartedAt >= options.intervalMs * MIN_LAST_INTERVAL_SHARE) sample();
       loopDelay.disable();
+      gc.disconnect();
       return { intervalSeconds: options.intervalMs / 1000, points };
     },
   };
