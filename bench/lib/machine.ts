@@ -73,6 +73,19 @@ export function readProcessCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * Milliseconds a process's main thread has waited on a run queue, ready but not running
+ * (`/proc/<pid>/schedstat`, second field, in ns); undefined where the kernel does not keep schedstats.
+ */
+export function readRunDelayMs(pid: number | 'self'): number | undefined {
+  try {
+    const delayNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(delayNs) ? delayNs / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The pid of a running process by its command name (`/proc/<pid>/comm`), e.g. beam.smp or nats-server. */
 export function findPidByName(name: string): number | undefined {
   try {
@@ -127,6 +140,12 @@ export interface CpuUse {
   /** The server's fdatasyncs per second, and their mean time from call to callback (ms; none: undefined). */
   readonly serverSyncsPerSecond?: number | undefined;
   readonly serverSyncMs?: number | undefined;
+  /**
+   * Milliseconds per second the main thread of the load generator, and of the server, waited to run while
+   * ready (another thread had its core): time that shows up as latency without showing up as CPU.
+   */
+  readonly loadgenRunDelayMsPerSecond?: number | undefined;
+  readonly serverRunDelayMsPerSecond?: number | undefined;
 }
 
 /** Starts measuring CPU use; `stop()` returns the use over the interval. */
@@ -136,6 +155,8 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse }
   const serverStart = serverPid === undefined ? undefined : readProcessCpuSeconds(serverPid);
   const loopStart = serverPid === undefined ? undefined : readLoopTime(serverPid);
   const machineStart = readMachineJiffies();
+  const loadgenDelayStart = readRunDelayMs('self');
+  const serverDelayStart = serverPid === undefined ? undefined : readRunDelayMs(serverPid);
   return {
     stop(): CpuUse {
       const seconds = (performance.now() - startedAt) / 1000;
@@ -143,6 +164,14 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse }
       const serverEnd = serverPid === undefined ? undefined : readProcessCpuSeconds(serverPid);
       const loopEnd = serverPid === undefined ? undefined : readLoopTime(serverPid);
       const machineEnd = readMachineJiffies();
+      const loadgenDelayEnd = readRunDelayMs('self');
+      const serverDelayEnd = serverPid === undefined ? undefined : readRunDelayMs(serverPid);
+      const perSecond = (start: number | undefined, end: number | undefined) =>
+        start === undefined || end === undefined ? undefined : (end - start) / seconds;
+      const runDelays = {
+        loadgenRunDelayMsPerSecond: perSecond(loadgenDelayStart, loadgenDelayEnd),
+        serverRunDelayMsPerSecond: perSecond(serverDelayStart, serverDelayEnd),
+      };
       const cores = cpus().length;
       const machine =
         machineStart === undefined || machineEnd === undefined || machineEnd.total === machineStart.total
@@ -168,6 +197,7 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuUse }
       return {
         ...(loopBusy === undefined || !Number.isFinite(loopBusy) ? {} : { serverLoopBusy: loopBusy }),
         ...probe,
+        ...runDelays,
         loadgenCores: (own.user + own.system) / 1e6 / seconds,
         serverCores:
           serverStart === undefined || serverEnd === undefined

@@ -84,6 +84,9 @@ describe('startTimeline', () => {
       expect(point.serverGcMsPerSecond).toBeGreaterThanOrEqual(0);
       expect(point.machineStealCores).toBeGreaterThanOrEqual(0);
       expect(point.loadgenCores).toBeGreaterThanOrEqual(0);
+      expect(point.loadgenRunDelayMsPerSecond).toBeGreaterThanOrEqual(0);
+      expect(point.serverRunDelayMsPerSecond).toBeGreaterThanOrEqual(0);
+      expect(point.restCores).toBeGreaterThanOrEqual(0);
       // This process is mostly idle: its loop runs late by little, never by seconds.
       expect(point.loadgenLoopDelayP99Ms).toBeGreaterThanOrEqual(0);
       expect(point.loadgenLoopDelayP99Ms).toBeLessThan(1000);

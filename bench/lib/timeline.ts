@@ -41,6 +41,14 @@ export interface TimelinePoint {
    */
   readonly loadgenGcMsPerSecond: number;
   readonly loadgenHeapMiB: number;
+  /**
+   * Milliseconds per second the load generator's main thread, and the server's, waited on a run queue
+   * while ready: when they grow, something else took the cores.
+   */
+  readonly loadgenRunDelayMsPerSecond: number | null;
+  readonly serverRunDelayMsPerSecond: number | null;
+  /** Busy cores of the machine besides the load generator and the server (the kernel, other processes). */
+  readonly restCores: number | null;
   /** Milliseconds per second the server paused for garbage collection in the interval: all, and major. */
   readonly serverGcMsPerSecond: number | null;
   readonly serverMajorGcMsPerSecond: number | null;
@@ -133,6 +141,14 @@ export function startTimeline(options: TimelineOptions): { stop(): Timeline } {
           : round(Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS), 2),
       loadgenGcMsPerSecond: round(gcMs / seconds, 2),
       loadgenHeapMiB: round(process.memoryUsage().heapUsed / 2 ** 20, 1),
+      loadgenRunDelayMsPerSecond: roundOrNull(used.loadgenRunDelayMsPerSecond, 2),
+      serverRunDelayMsPerSecond: roundOrNull(used.serverRunDelayMsPerSecond, 2),
+      restCores: roundOrNull(
+        used.machineCores === undefined || used.serverCores === undefined
+          ? undefined
+          : Math.max(0, used.machineCores - used.loadgenCores - used.serverCores),
+        3,
+      ),
       serverGcMsPerSecond: roundOrNull(used.serverGcMsPerSecond, 2),
       serverMajorGcMsPerSecond: roundOrNull(used.serverMajorGcMsPerSecond, 2),
       serverSyncsPerSecond: roundOrNull(used.serverSyncsPerSecond, 1),
