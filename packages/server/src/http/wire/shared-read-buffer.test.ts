@@ -77,6 +77,20 @@ describe('SharedReadBuffer', () => {
     expect(count).toBe(0);
   });
 
+  it('ends and closes the adopted socket when the client ends its side', async () => {
+    const { port, received, adopted } = await serve(new SharedReadBuffer());
+    const socket = await client(port);
+    socket.write('bye');
+    await until(() => received.length === 1);
+    const events: string[] = [];
+    const server = adopted[0]!.socket;
+    server.on('end', () => events.push('end'));
+    const closed = new Promise<void>((resolve) => server.on('close', () => resolve()));
+    socket.end();
+    await closed;
+    expect(events).toEqual(['end']);
+  });
+
   it('reads the accepted socket through data events when its handle cannot take a buffer', async () => {
     const received: string[] = [];
     const kept: Socket[] = [];
