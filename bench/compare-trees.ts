@@ -14,10 +14,10 @@
  * A tree is a checkout whose node_modules resolve `@opencmq/*` into that tree (a `git worktree add` with
  * `npm ci` run in it); each server runs that tree's `packages/server/src/main.ts` with the SQLite engine.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { makeBody, nowMs } from './lib/body.js';
 import { callOrThrow, CmqBenchClient } from './lib/cmq-client.js';
+import { readProcessCpuSeconds } from './lib/machine.js';
 import { startOpenCmq, type OpenCmqServer } from './lib/opencmq-server.js';
 
 const CONNECTIONS = 64;
@@ -35,7 +35,7 @@ const slices = Number(values.slices);
 const sliceMs = Number(values['slice-ms']);
 if (positionals.length !== 2 || !(slices >= 2) || !(sliceMs >= 100)) {
   process.stderr.write(
-    'usage: compare-trees.ts <tree A> <tree B> [--slices N >= 1] [--slice-ms MS >= 100]\n',
+    'usage: compare-trees.ts <tree A> <tree B> [--slices N >= 2] [--slice-ms MS >= 100]\n',
   );
   process.exit(2);
 }
@@ -43,7 +43,7 @@ if (positionals.length !== 2 || !(slices >= 2) || !(sliceMs >= 100)) {
 interface Totals {
   requests: number;
   elapsedMs: number;
-  cpuTicks: number;
+  cpuSeconds: number;
 }
 
 interface Subject {
@@ -55,10 +55,11 @@ interface Subject {
   readonly totals: Totals;
 }
 
-/** User + system clock ticks of a process, all its threads (/proc/<pid>/stat fields 14 and 15). */
-function cpuTicksOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+/** CPU seconds of the server process so far (user + system, all threads). */
+function cpuSecondsOf(subject: Subject): number {
+  const seconds = readProcessCpuSeconds(subject.server.pid);
+  if (seconds === undefined) throw new Error(`${subject.tree}: server process ${subject.server.pid} is gone`);
+  return seconds;
 }
 
 /** Sends from every connection to one server for `ms`; counts what was answered when `counted`. */
@@ -69,7 +70,7 @@ async function slice(subject: Subject, ms: number, counted: boolean): Promise<vo
   let stopped = false;
   let answered = 0;
   const startedAt = performance.now();
-  const ticksBefore = cpuTicksOf(subject.server.pid);
+  const cpuBefore = cpuSecondsOf(subject);
   const senders = subject.clients.map(async (client, i) => {
     while (!stopped) {
       const response = await client.postRaw(forms[i]!);
@@ -82,11 +83,11 @@ async function slice(subject: Subject, ms: number, counted: boolean): Promise<vo
   await Promise.all(senders);
   if (!counted) return;
   const elapsedMs = performance.now() - startedAt;
-  const cpuTicks = cpuTicksOf(subject.server.pid) - ticksBefore;
+  const cpuSeconds = cpuSecondsOf(subject) - cpuBefore;
   for (const totals of [subject.pass, subject.totals]) {
     totals.requests += answered;
     totals.elapsedMs += elapsedMs;
-    totals.cpuTicks += cpuTicks;
+    totals.cpuSeconds += cpuSeconds;
   }
 }
 
@@ -96,7 +97,7 @@ async function start(tree: string, totals: Totals): Promise<Subject> {
   await callOrThrow(admin, 'CreateQueue', { queueName: QUEUE });
   admin.close();
   const clients = Array.from({ length: CONNECTIONS }, () => new CmqBenchClient(server));
-  return { tree, server, clients, pass: { requests: 0, elapsedMs: 0, cpuTicks: 0 }, totals };
+  return { tree, server, clients, pass: { requests: 0, elapsedMs: 0, cpuSeconds: 0 }, totals };
 }
 
 async function stop(subject: Subject): Promise<void> {
@@ -123,13 +124,12 @@ async function pass(order: readonly number[], sliceCount: number): Promise<numbe
   }
 }
 
-const totals: Totals[] = [0, 1].map(() => ({ requests: 0, elapsedMs: 0, cpuTicks: 0 }));
+const totals: Totals[] = [0, 1].map(() => ({ requests: 0, elapsedMs: 0, cpuSeconds: 0 }));
 const firstHalf = Math.ceil(slices / 2);
 const aFirst = await pass([0, 1], firstHalf);
 const bFirst = await pass([1, 0], slices - firstHalf);
-const ticksPerSecond = 100; // USER_HZ on Linux
 for (const [i, tree] of positionals.entries()) {
-  const cpuMicros = (totals[i]!.cpuTicks / ticksPerSecond / totals[i]!.requests) * 1e6;
+  const cpuMicros = (totals[i]!.cpuSeconds / totals[i]!.requests) * 1e6;
   process.stdout.write(
     `${'AB'[i]} ${tree}: ${Math.round(rateOf(totals[i]!))} req/s, server CPU ${cpuMicros.toFixed(1)} µs a request\n`,
   );
