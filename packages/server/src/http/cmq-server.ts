@@ -132,7 +132,7 @@ export class CmqHttpServer {
     if (method !== 'GET' && method !== 'POST') {
       return cmq(envelope('BAD_METHOD', [method.slice(0, 16)], requestId), true);
     }
-    const body = method === 'POST' ? request.body.toString('utf8') : '';
+    const body = method === 'POST' ? request.body : '';
     const text = query.length > 0 && body.length > 0 ? `${query}&${body}` : query || body;
     const form = decodeForm(text, this.#options.maxParams);
     if (!form.ok) {

@@ -22,7 +22,8 @@ export interface RequestHead {
 }
 
 export interface ParsedRequest extends RequestHead {
-  readonly body: Buffer;
+  /** The body decoded as UTF-8 (the CMQ port takes forms and JSON, both text). */
+  readonly body: string;
 }
 
 export type RefusalReason = 'head-too-large' | 'body-too-large' | 'malformed';
@@ -234,6 +235,12 @@ export class RequestParser {
       this.#body = EMPTY;
       return this.#complete();
     }
+    if (this.#end - this.#start >= parsed.contentLength) {
+      // The whole body has arrived (the usual case): decoded where it lies, never copied.
+      const text = this.#buffer.toString('utf8', this.#start, this.#start + parsed.contentLength);
+      this.#start += parsed.contentLength;
+      return this.#complete(text);
+    }
     this.#body = Buffer.allocUnsafe(parsed.contentLength);
     this.#remaining = parsed.contentLength;
     this.#phase = 'length-body';
@@ -275,7 +282,7 @@ export class RequestParser {
     return this.#remaining === 0;
   }
 
-  #complete(): ParseResult {
+  #complete(text?: string): ParseResult {
     const head = this.#head!;
     const request: ParsedRequest = {
       method: head.method,
@@ -283,7 +290,7 @@ export class RequestParser {
       headers: head.headers,
       keepAlive: head.keepAlive,
       expectContinue: head.expectContinue,
-      body: this.#bodyBytes === this.#body.length ? this.#body : this.#body.subarray(0, this.#bodyBytes),
+      body: text ?? (this.#bodyBytes === 0 ? '' : this.#body.toString('utf8', 0, this.#bodyBytes)),
     };
     this.#head = undefined;
     this.#body = EMPTY;

@@ -19,7 +19,7 @@ type Handler = (request: ParsedRequest) => Promise<WireResponse> | WireResponse;
 
 const echo: Handler = (request) => ({
   status: 200,
-  body: JSON.stringify({ method: request.method, target: request.target, body: request.body.toString() }),
+  body: JSON.stringify({ method: request.method, target: request.target, body: request.body }),
 });
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
