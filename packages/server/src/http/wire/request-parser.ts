@@ -22,7 +22,7 @@ export interface RequestHead {
 }
 
 export interface ParsedRequest extends RequestHead {
-  /** The body decoded as UTF-8 (the CMQ port takes forms and JSON, both text). */
+  /** The body decoded as UTF-8 (everything read on the CMQ port is text: form data). */
   readonly body: string;
 }
 
@@ -236,7 +236,7 @@ export class RequestParser {
       return this.#complete();
     }
     if (this.#end - this.#start >= parsed.contentLength) {
-      // The whole body has arrived (the usual case): decoded where it lies, never copied.
+      // The whole body has arrived (the usual case): decoded where it lies, not copied into a buffer first.
       const text = this.#buffer.toString('utf8', this.#start, this.#start + parsed.contentLength);
       this.#start += parsed.contentLength;
       return this.#complete(text);
