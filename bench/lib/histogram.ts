@@ -32,6 +32,14 @@ export class LatencyHistogram {
     if (micros > this.#maxMicros) this.#maxMicros = micros;
   }
 
+  /** Adds every value `other` recorded, as if each had been recorded here too. */
+  addAll(other: LatencyHistogram): void {
+    for (let i = 0; i < BUCKETS; i++) this.#counts[i]! += other.#counts[i]!;
+    this.#count += other.#count;
+    this.#sumMicros += other.#sumMicros;
+    if (other.#maxMicros > this.#maxMicros) this.#maxMicros = other.#maxMicros;
+  }
+
   reset(): void {
     this.#counts.fill(0);
     this.#count = 0;

@@ -31,6 +31,17 @@ export class Meter {
     if (!this.errorSamples.includes(text)) this.errorSamples.push(text.slice(0, 300));
   }
 
+  /** Adds what `other` counted (units, errors, latencies): a window measured in parts, as one. */
+  absorb(other: Meter): void {
+    this.count += other.count;
+    this.errors += other.errors;
+    this.latency.addAll(other.latency);
+    for (const sample of other.errorSamples) {
+      if (this.errorSamples.length >= MAX_ERROR_SAMPLES) break;
+      if (!this.errorSamples.includes(sample)) this.errorSamples.push(sample);
+    }
+  }
+
   reset(): void {
     this.count = 0;
     this.errors = 0;

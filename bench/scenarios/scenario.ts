@@ -107,6 +107,16 @@ export interface SystemRun {
 /** The skip reason of a system left out with --systems (the report leaves its row out). */
 export const NOT_SELECTED = 'not selected (--systems)';
 
+/** Whether --systems left this system in (prefix match; every system when the flag was not given). */
+export function isSelected(context: ScenarioContext, system: string): boolean {
+  return context.systems === undefined || context.systems.some((wanted) => system.startsWith(wanted));
+}
+
+/** The result of a system left out with --systems. */
+export function notSelected(system: string, role: SystemRole, setup: string): SystemResult {
+  return { system, role, version: undefined, status: 'skipped', reason: NOT_SELECTED, setup };
+}
+
 /** Runs one system, turning an unreachable peer into `skipped` and any other failure into `failed`. */
 export async function runSystem(
   context: ScenarioContext,
@@ -115,39 +125,58 @@ export async function runSystem(
   setup: string,
   run: () => Promise<SystemRun>,
 ): Promise<SystemResult> {
-  if (context.systems !== undefined && !context.systems.some((wanted) => system.startsWith(wanted))) {
-    return { system, role, version: undefined, status: 'skipped', reason: NOT_SELECTED, setup };
-  }
+  if (!isSelected(context, system)) return notSelected(system, role, setup);
   context.log(`  ${system}: running`);
   try {
-    const result = await run();
-    const m = result.measurement;
-    context.log(
-      `  ${system}: ${Math.round(m.rate)}/s` +
-        (m.latency === undefined
-          ? ''
-          : ` p50 ${m.latency.p50Ms.toFixed(1)} ms p99 ${m.latency.p99Ms.toFixed(1)} ms`) +
-        ` errors ${m.errors} loadgen ${m.cpu.loadgenCores.toFixed(2)} cores` +
-        (m.cpu.serverCores === undefined ? '' : ` server ${m.cpu.serverCores.toFixed(2)} cores`),
-    );
-    for (const figure of result.figures ?? [])
-      context.log(`  ${system}: ${figure.name} ${formatFigure(figure)}`);
-    return {
-      system,
-      role,
-      version: result.version,
-      status: 'ok',
-      measurement: m,
-      setup,
-      ...(result.gaugeName === undefined ? {} : { gaugeName: result.gaugeName }),
-      ...(result.figures === undefined ? {} : { figures: result.figures }),
-    };
+    return completed(context, system, role, setup, await run());
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const status = error instanceof PeerUnavailableError ? 'skipped' : 'failed';
-    context.log(`  ${system}: ${status}: ${reason}`);
-    return { system, role, version: undefined, status, reason, setup };
+    return failed(context, system, role, setup, error);
   }
+}
+
+/** A system that ran: its figures logged and wrapped as its result. */
+export function completed(
+  context: ScenarioContext,
+  system: string,
+  role: SystemRole,
+  setup: string,
+  result: SystemRun,
+): SystemResult {
+  const m = result.measurement;
+  context.log(
+    `  ${system}: ${Math.round(m.rate)}/s` +
+      (m.latency === undefined
+        ? ''
+        : ` p50 ${m.latency.p50Ms.toFixed(1)} ms p99 ${m.latency.p99Ms.toFixed(1)} ms`) +
+      ` errors ${m.errors} loadgen ${m.cpu.loadgenCores.toFixed(2)} cores` +
+      (m.cpu.serverCores === undefined ? '' : ` server ${m.cpu.serverCores.toFixed(2)} cores`),
+  );
+  for (const figure of result.figures ?? [])
+    context.log(`  ${system}: ${figure.name} ${formatFigure(figure)}`);
+  return {
+    system,
+    role,
+    version: result.version,
+    status: 'ok',
+    measurement: m,
+    setup,
+    ...(result.gaugeName === undefined ? {} : { gaugeName: result.gaugeName }),
+    ...(result.figures === undefined ? {} : { figures: result.figures }),
+  };
+}
+
+/** A system that could not run: `skipped` for an unreachable peer, else `failed`, with the reason. */
+export function failed(
+  context: ScenarioContext,
+  system: string,
+  role: SystemRole,
+  setup: string,
+  error: unknown,
+): SystemResult {
+  const reason = error instanceof Error ? error.message : String(error);
+  const status = error instanceof PeerUnavailableError ? 'skipped' : 'failed';
+  context.log(`  ${system}: ${status}: ${reason}`);
+  return { system, role, version: undefined, status, reason, setup };
 }
 
 /** A ratio of two systems' rates; undefined when either did not run. */

@@ -1,174 +1,192 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { makeBody, nowMs } from '../lib/body.js';
-import { callOrThrow, CmqBenchClient, type CmqEndpoint } from '../lib/cmq-client.js';
-import { Meter } from '../lib/meter.js';
+import { callOrThrow, CmqBenchClient } from '../lib/cmq-client.js';
+import { driveInterleaved, slicesOf, warmUp, type InterleavedSystem } from '../lib/interleaved-workload.js';
+import { CONNECTIONS, PREPARED_PER_SECOND, sendersOn } from '../lib/single-load.js';
 import { BENCH_SECRET_ID, BENCH_SECRET_KEY, openCmqVersion, startOpenCmq } from '../lib/opencmq-server.js';
-import { drive, type Worker } from '../lib/workload.js';
 import { startBareHttp } from '../peers/bare-http.js';
-import { ratioOf, runSystem, type Scenario, type ScenarioContext, type SystemRun } from './scenario.js';
+import {
+  completed,
+  failed,
+  isSelected,
+  notSelected,
+  ratioOf,
+  type Scenario,
+  type ScenarioContext,
+  type SystemResult,
+  type SystemRole,
+} from './scenario.js';
 
 /**
  * single: many connections, one message per request (SendMessage), requests per second against the
  * ceiling of any HTTP API on this machine: a bare node:http server that reads the same signed request and
  * answers a JSON of the same size, without parsing or storing anything.
  */
-const CONNECTIONS = 64;
 const QUEUE = 'bench-single';
 /** Used for the bare server only if OpenCMQ did not run and so could not tell its answer's size. */
 const FALLBACK_RESPONSE_BYTES = 120;
+
+/**
+ * The two systems run side by side in alternating slices (lib/interleaved-workload.ts): both servers up
+ * the whole time, the 64 connections' load on one of them at a time, 1 s counted per slice after 250 ms
+ * not counted. Measured one after the other, this ratio moved between 0.47x and 0.79x from round to round
+ * on the AMD machine (2026-12-06: the bare server alone ranged 24k-40k req/s), the machine's drift between
+ * two windows 30 s apart; in slices both systems see the same drift.
+ */
+const SLICE_MS = 1000;
+const SETTLE_MS = 250;
+
+interface Side {
+  readonly system: string;
+  readonly role: SystemRole;
+  readonly setup: string;
+  readonly version: string;
+  readonly load: InterleavedSystem;
+  readonly stop: () => Promise<void>;
+}
 
 export const single: Scenario = {
   name: 'single',
   title: `${CONNECTIONS} keep-alive connections, each sending one 256-byte message per request (SendMessage)`,
   async run(context) {
     const subject = `opencmq-${context.engine}`;
+    const subjectSetup = `engine ${context.engine}; every request verified (HmacSHA256; ${PREPARED_PER_SECOND} signed requests prepared per second and reused); each send durable before its answer with sqlite`;
+    const slicing = {
+      warmupMs: context.warmupMs,
+      durationMs: context.durationMs,
+      sliceMs: SLICE_MS,
+      settleMs: SETTLE_MS,
+    };
+    const sides: Side[] = [];
+    const results = new Map<string, SystemResult>();
     let responseBytes = FALLBACK_RESPONSE_BYTES;
-    const systems = [
-      await runSystem(
-        context,
-        subject,
-        'subject',
-        `engine ${context.engine}; every request verified (HmacSHA256; ${PREPARED_PER_SECOND} signed requests prepared per second and reused); each send durable before its answer with sqlite`,
-        () =>
-          runOpenCmq(context, (bytes) => {
-            responseBytes = bytes;
-          }),
-      ),
-    ];
-    systems.push(
-      await runSystem(
-        context,
-        'bare-http',
-        'ceiling',
-        `node:http in its own process, reads the same signed request bodies, answers a fixed ${responseBytes}-byte JSON (the size of OpenCMQ's SendMessage answer at the end of its run); no parsing, no storage${context.bareWorkMicros > 0 ? `; busy-waits ${context.bareWorkMicros} µs of CPU before each answer (--bare-work-us: not the ceiling, the ratio is not the target's)` : ''}`,
-        () => runBare(context, responseBytes),
-      ),
-    );
+    let responseBytesAtEnd: number | undefined;
+    let probe: (() => Promise<number>) | undefined;
+    const bareSetup = () =>
+      `node:http in its own process, reads the same signed request bodies, answers a fixed ${responseBytes}-byte JSON (the size of OpenCMQ's SendMessage answer after its warm-up); no parsing, no storage${context.bareWorkMicros > 0 ? `; busy-waits ${context.bareWorkMicros} µs of CPU before each answer (--bare-work-us: not the ceiling, the ratio is not the target's)` : ''}`;
+    try {
+      if (!isSelected(context, subject)) results.set(subject, notSelected(subject, 'subject', subjectSetup));
+      else {
+        context.log(`  ${subject}: running`);
+        let started: (Side & { probe: () => Promise<number> }) | undefined;
+        try {
+          started = await startOpenCmqSide(context, subject, subjectSetup);
+          // The bare server answers as many bytes as OpenCMQ does once warm (ids grow as a run goes).
+          await warmUp(started.load, context.warmupMs);
+          responseBytes = await started.probe();
+          sides.push(started);
+          probe = started.probe;
+        } catch (error) {
+          await started?.stop();
+          results.set(subject, failed(context, subject, 'subject', subjectSetup, error));
+        }
+      }
+      if (!isSelected(context, 'bare-http'))
+        results.set('bare-http', notSelected('bare-http', 'ceiling', bareSetup()));
+      else {
+        context.log('  bare-http: running');
+        try {
+          sides.push(await startBareSide(context, responseBytes, bareSetup()));
+        } catch (error) {
+          results.set('bare-http', failed(context, 'bare-http', 'ceiling', bareSetup(), error));
+        }
+      }
+      if (sides.length > 0) {
+        const measurements = await driveInterleaved(
+          sides.map((side) => side.load),
+          slicing,
+        );
+        responseBytesAtEnd = await probe?.().catch(() => undefined);
+        sides.forEach((side, i) =>
+          results.set(
+            side.system,
+            completed(context, side.system, side.role, side.setup, {
+              version: side.version,
+              measurement: measurements[i]!,
+            }),
+          ),
+        );
+      }
+    } finally {
+      for (const side of sides) await side.stop();
+    }
+    const systems = [subject, 'bare-http'].map((system) => results.get(system)!);
     return {
       scenario: 'single',
       title: this.title,
       unit: 'req/s',
       latencyMeaning: 'request round trip',
-      settings: { connections: CONNECTIONS, bodyBytes: 256, responseBytes },
+      settings: {
+        connections: CONNECTIONS,
+        bodyBytes: 256,
+        responseBytes,
+        ...(responseBytesAtEnd === undefined ? {} : { opencmqResponseBytesAtEnd: responseBytesAtEnd }),
+        interleaved: `${slicesOf(slicing)} slices of ${SLICE_MS} ms a system, ${SETTLE_MS} ms settling before each`,
+      },
       systems,
       ratios: [ratioOf(systems, subject, 'bare-http', 'single: OpenCMQ / bare node:http req/s', 0.6)],
     };
   },
 };
 
-/**
- * Signed requests prepared once per second and reused, so the load generator does not spend a third of
- * its CPU on HMAC and form encoding (measured with --cpu-prof on the generator): at this rate the
- * generator and the server share the machine's two cores. The server still verifies every request in
- * full; it accepts a repeat because replay protection is off by default (docs/decisions/0005).
- */
-const PREPARED_PER_SECOND = 64;
-
-class PreparedRequests {
-  readonly #client: CmqBenchClient;
-  #second = -1;
-  #forms: string[] = [];
-  #next = 0;
-
-  constructor(client: CmqBenchClient) {
-    this.#client = client;
-  }
-
-  next(): string {
-    const second = Math.floor(Date.now() / 1000);
-    if (second !== this.#second) {
-      this.#second = second;
-      this.#forms = Array.from({ length: PREPARED_PER_SECOND }, () =>
-        this.#client.encode('SendMessage', { queueName: QUEUE, msgBody: makeBody(nowMs()) }),
-      );
-    }
-    return this.#forms[this.#next++ % this.#forms.length]!;
-  }
-}
-
-function sender(client: CmqBenchClient, prepared: PreparedRequests, meter: Meter): Worker {
-  return async (run) => {
-    while (!run.stopped) {
-      const startedAt = performance.now();
-      try {
-        const response = await client.postRaw(prepared.next());
-        const reply = JSON.parse(response.body.toString('utf8')) as { code: number; message: string };
-        if (response.status === 200 && reply.code === 0) {
-          meter.add(1);
-          meter.recordLatencyMs(performance.now() - startedAt);
-        } else meter.error(`SendMessage HTTP ${response.status} ${reply.code} ${reply.message}`);
-      } catch (error) {
-        if (run.stopped) break;
-        meter.error(error);
-        await sleep(10);
-      }
-    }
-  };
-}
-
-async function runSenders(
+async function startOpenCmqSide(
   context: ScenarioContext,
-  endpoint: CmqEndpoint,
-  serverPid: number,
-): Promise<SystemRun['measurement']> {
-  const meter = new Meter();
-  const clients = Array.from({ length: CONNECTIONS }, () => new CmqBenchClient(endpoint));
-  const prepared = new PreparedRequests(clients[0]!);
-  try {
-    return await drive({
-      workers: clients.map((client) => sender(client, prepared, meter)),
-      meter,
-      warmupMs: context.warmupMs,
-      durationMs: context.durationMs,
-      serverPid,
-      onStop: () => {},
-    });
-  } finally {
-    for (const client of clients) client.close();
-  }
-}
-
-async function runOpenCmq(
-  context: ScenarioContext,
-  onResponseBytes: (bytes: number) => void,
-): Promise<SystemRun> {
+  system: string,
+  setup: string,
+): Promise<Side & { probe: () => Promise<number> }> {
   const server = await startOpenCmq({
     repoRoot: context.repoRoot,
     engine: context.engine,
     cpuProfileDir: context.cpuProfileDir,
     nodeOptions: context.nodeOptions,
   });
-  try {
-    const admin = new CmqBenchClient(server);
-    await callOrThrow(admin, 'CreateQueue', { queueName: QUEUE });
-    const measurement = await runSenders(context, server, server.pid);
-    // The size of a real answer at the end of the run (ids grow as it goes), for the bare server.
-    const probe = await admin.postRaw(
-      admin.encode('SendMessage', { queueName: QUEUE, msgBody: makeBody(nowMs()) }),
-    );
-    onResponseBytes(probe.body.length);
+  const clients: CmqBenchClient[] = [];
+  const admin = new CmqBenchClient(server);
+  const stop = async () => {
     admin.close();
-    return { version: openCmqVersion(server.engine), measurement };
-  } finally {
+    for (const client of clients) client.close();
     await server.stop();
+  };
+  try {
+    await callOrThrow(admin, 'CreateQueue', { queueName: QUEUE });
+  } catch (error) {
+    await stop();
+    throw error;
   }
+  return {
+    system,
+    role: 'subject',
+    setup,
+    version: openCmqVersion(server.engine),
+    load: sendersOn(server, server.pid, clients, QUEUE),
+    stop,
+    probe: async () => {
+      const response = await admin.postRaw(
+        admin.encode('SendMessage', { queueName: QUEUE, msgBody: makeBody(nowMs()) }),
+      );
+      return response.body.length;
+    },
+  };
 }
 
-async function runBare(context: ScenarioContext, responseBytes: number): Promise<SystemRun> {
+async function startBareSide(context: ScenarioContext, responseBytes: number, setup: string): Promise<Side> {
   const server = await startBareHttp(context.repoRoot, responseBytes, context.bareWorkMicros);
-  try {
-    // The bare server checks nothing; the same credential keeps the request bytes identical.
-    const endpoint = {
-      host: server.host,
-      port: server.port,
-      secretId: BENCH_SECRET_ID,
-      secretKey: BENCH_SECRET_KEY,
-    };
-    return {
-      version: `node:http ${process.version}`,
-      measurement: await runSenders(context, endpoint, server.pid),
-    };
-  } finally {
-    await server.stop();
-  }
+  const clients: CmqBenchClient[] = [];
+  // The bare server checks nothing; the same credential keeps the request bytes identical.
+  const endpoint = {
+    host: server.host,
+    port: server.port,
+    secretId: BENCH_SECRET_ID,
+    secretKey: BENCH_SECRET_KEY,
+  };
+  return {
+    system: 'bare-http',
+    role: 'ceiling',
+    setup,
+    version: `node:http ${process.version}`,
+    load: sendersOn(endpoint, server.pid, clients, QUEUE),
+    stop: async () => {
+      for (const client of clients) client.close();
+      await server.stop();
+    },
+  };
 }

@@ -1,0 +1,143 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { concatTimelines, driveInterleaved, mergeCpuUse, sliceOrder } from './interleaved-workload.js';
+import { KeepAliveConnection } from './keep-alive-connection.js';
+import type { CpuUse } from './machine.js';
+import type { Meter } from './meter.js';
+import type { TimelinePoint } from './timeline.js';
+import type { Worker } from './workload.js';
+
+describe('sliceOrder', () => {
+  it('alternates two systems as A B B A, so neither always follows the other', () => {
+    expect(sliceOrder(2, 4)).toEqual([0, 1, 1, 0, 0, 1, 1, 0]);
+  });
+
+  it('reverses the whole order every other pass for more systems, and repeats a lone system', () => {
+    expect(sliceOrder(3, 2)).toEqual([0, 1, 2, 2, 1, 0]);
+    expect(sliceOrder(1, 3)).toEqual([0, 0, 0]);
+  });
+});
+
+describe('mergeCpuUse', () => {
+  const cpu = (fields: Partial<CpuUse>): CpuUse => ({
+    loadgenCores: 0,
+    serverCores: undefined,
+    machineCores: undefined,
+    ...fields,
+  });
+
+  it('weights rates by seconds and the mean sync time by the syncs', () => {
+    const merged = mergeCpuUse([
+      {
+        seconds: 1,
+        cpu: cpu({ loadgenCores: 0.4, serverCores: 1, serverSyncsPerSecond: 100, serverSyncMs: 1 }),
+      },
+      {
+        seconds: 3,
+        cpu: cpu({ loadgenCores: 0.8, serverCores: 0.5, serverSyncsPerSecond: 300, serverSyncMs: 2 }),
+      },
+    ]);
+    expect(merged.loadgenCores).toBeCloseTo(0.7);
+    expect(merged.serverCores).toBeCloseTo(0.625);
+    expect(merged.serverSyncsPerSecond).toBeCloseTo(250);
+    // 100 syncs at 1 ms and 900 at 2 ms.
+    expect(merged.serverSyncMs).toBeCloseTo(1.9);
+  });
+
+  it('leaves a part without a reading out of that mean, and a reading no part has missing', () => {
+    const merged = mergeCpuUse([
+      { seconds: 1, cpu: cpu({ serverLoopBusy: 0.9 }) },
+      { seconds: 1, cpu: cpu({}) },
+    ]);
+    expect(merged.serverLoopBusy).toBeCloseTo(0.9);
+    expect(merged.serverCores).toBeUndefined();
+    expect('serverSyncMs' in merged).toBe(false);
+  });
+});
+
+describe('concatTimelines', () => {
+  const point = (atSeconds: number, rate: number) => ({ atSeconds, rate }) as TimelinePoint;
+
+  it("shifts each part's points by the counted seconds before it", () => {
+    const merged = concatTimelines([
+      { seconds: 1.002, timeline: { intervalSeconds: 0.5, points: [point(0.5, 10), point(1.001, 20)] } },
+      { seconds: 0.9, timeline: { intervalSeconds: 0.5, points: [point(0.5, 30)] } },
+    ]);
+    expect(merged.intervalSeconds).toBe(0.5);
+    expect(merged.points.map((p) => [p.atSeconds, p.rate])).toEqual([
+      [0.5, 10],
+      [1.001, 20],
+      [1.502, 30],
+    ]);
+  });
+});
+
+describe('driveInterleaved', () => {
+  const servers: Server[] = [];
+  const connections: KeepAliveConnection[] = [];
+  afterEach(async () => {
+    for (const connection of connections.splice(0)) connection.close();
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+
+  /** A real HTTP server on loopback that counts the requests it answered. */
+  async function countingServer(): Promise<{ port: number; answered: () => number }> {
+    let answered = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        answered++;
+        res.end('ok');
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as AddressInfo).port, answered: () => answered };
+  }
+
+  it('loads one system at a time in A B B A order and counts only the counted part of each slice', async () => {
+    const a = await countingServer();
+    const b = await countingServer();
+    const started: string[] = [];
+    const load = (name: string, port: number) => {
+      const connection = new KeepAliveConnection('127.0.0.1', port);
+      connections.push(connection);
+      return {
+        serverPid: undefined,
+        workers: (meter: Meter): Worker[] => {
+          started.push(name);
+          return [
+            async (run) => {
+              while (!run.stopped) {
+                const response = await connection.post('/', 'x', 'text/plain');
+                if (response.status === 200) meter.add(1);
+              }
+            },
+          ];
+        },
+      };
+    };
+    const [ma, mb] = await driveInterleaved([load('a', a.port), load('b', b.port)], {
+      warmupMs: 50,
+      durationMs: 400,
+      sliceMs: 100,
+      settleMs: 50,
+    });
+    // Warm-ups in order, then four counted slices each.
+    expect(started).toEqual(['a', 'b', 'a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']);
+    for (const [m, server] of [
+      [ma!, a],
+      [mb!, b],
+    ] as const) {
+      expect(m.seconds).toBeGreaterThanOrEqual(0.4);
+      expect(m.seconds).toBeLessThan(0.6);
+      expect(m.count).toBeGreaterThan(0);
+      expect(m.rate).toBeCloseTo(m.count / m.seconds);
+      // Warm-ups and settling were answered but not counted.
+      expect(server.answered()).toBeGreaterThan(m.count);
+      expect(m.timeline.points.length).toBeGreaterThan(0);
+      expect(m.timeline.points.at(-1)!.atSeconds).toBeLessThanOrEqual(m.seconds);
+    }
+  });
+});

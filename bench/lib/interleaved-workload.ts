@@ -1,0 +1,198 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startCpuMeter, type CpuUse } from './machine.js';
+import { Meter, snapshotOf } from './meter.js';
+import { defaultTimelineIntervalMs, startTimeline, type Timeline, type TimelinePoint } from './timeline.js';
+import type { Measurement, Worker } from './workload.js';
+
+/**
+ * Several systems measured in alternating slices instead of one window after another: every system's
+ * server runs the whole time, the load goes to one system at a time, and each system's figures are the
+ * sum of its slices. On this virtual machine the speed of the CPU and of the disk drifts by 20-40 % between
+ * windows a minute apart (bench/README.md), which moves the ratio of two back-to-back windows by as much;
+ * slices of a second see nearly the same machine, so drift lands on both sides of a ratio alike.
+ *
+ * Each slice starts the system's workers afresh on its meter, lets them settle for `settleMs` (the first
+ * requests after an idle gap, and whatever the previous system's server still does in the background,
+ * such as a WAL checkpoint, stay out), counts `sliceMs`, then stops them and waits for their requests in
+ * flight. The order runs A B B A A B …, so neither system is always the one that follows the other.
+ */
+export interface InterleavedSystem {
+  /** The workers of one slice, recording into that slice's meter; they loop until the slice stops. */
+  readonly workers: (meter: Meter) => readonly Worker[];
+  /** The process of the system under test, for its CPU use and timeline. */
+  readonly serverPid: number | undefined;
+}
+
+export interface InterleaveOptions {
+  /** Uncounted time on each system before the first counted slice (one slice each, in order). */
+  readonly warmupMs: number;
+  /** Counted time per system, in slices of `sliceMs` (rounded to whole slices, at least one). */
+  readonly durationMs: number;
+  readonly sliceMs: number;
+  /** Uncounted time at the start of every slice. */
+  readonly settleMs: number;
+}
+
+/** Runs the systems in alternating slices; one Measurement per system, in the order given. */
+export async function driveInterleaved(
+  systems: readonly InterleavedSystem[],
+  options: InterleaveOptions,
+): Promise<Measurement[]> {
+  const slicesEach = slicesOf(options);
+  const intervalMs = Math.min(defaultTimelineIntervalMs(options.durationMs), options.sliceMs);
+  const totals = systems.map(() => ({ meter: new Meter(), parts: [] as CountedPart[] }));
+  for (const system of systems) await runSlice(system, options.warmupMs, undefined);
+  for (const index of sliceOrder(systems.length, slicesEach)) {
+    const part = await runSlice(systems[index]!, options.settleMs, {
+      countMs: options.sliceMs,
+      intervalMs,
+      total: totals[index]!.meter,
+    });
+    totals[index]!.parts.push(part!);
+  }
+  return totals.map(({ meter, parts }) => {
+    const seconds = parts.reduce((sum, part) => sum + part.seconds, 0);
+    return {
+      ...snapshotOf(meter),
+      seconds,
+      rate: meter.count / seconds,
+      cpu: mergeCpuUse(parts),
+      gaugeMean: undefined,
+      errorSamples: [...meter.errorSamples],
+      timeline: concatTimelines(parts),
+    };
+  });
+}
+
+interface CountedPart {
+  readonly seconds: number;
+  readonly cpu: CpuUse;
+  readonly timeline: Timeline;
+}
+
+/** Counted slices per system: the duration in whole slices, at least one. */
+export function slicesOf(options: Pick<InterleaveOptions, 'durationMs' | 'sliceMs'>): number {
+  return Math.max(1, Math.round(options.durationMs / options.sliceMs));
+}
+
+/** Load on one system that counts nowhere (a warm-up before the system's peers are started). */
+export async function warmUp(system: InterleavedSystem, ms: number): Promise<void> {
+  await runSlice(system, ms, undefined);
+}
+
+/** Bound on waiting for a slice's workers to finish their requests in flight. */
+const STOP_BOUND_MS = 10_000;
+
+/**
+ * One slice: `uncountedMs` of load, then, when `count` is given, `count.countMs` counted into
+ * `count.total`. Answers completing after the counted part ends are not counted (as in drive()).
+ */
+async function runSlice(
+  system: InterleavedSystem,
+  uncountedMs: number,
+  count: { countMs: number; intervalMs: number; total: Meter } | undefined,
+): Promise<CountedPart | undefined> {
+  let signalStop = () => {};
+  const state = { stopped: false, whenStopped: new Promise<void>((resolve) => (signalStop = resolve)) };
+  const meter = new Meter();
+  const running = system.workers(meter).map((worker) =>
+    worker(state).catch((error: unknown) => {
+      if (!state.stopped) meter.error(new Error(`worker stopped: ${String(error)}`, { cause: error }));
+    }),
+  );
+  try {
+    await sleep(uncountedMs);
+    if (count === undefined) return undefined;
+    meter.reset();
+    const cpu = startCpuMeter(system.serverPid);
+    const timeline = startTimeline({ meter, intervalMs: count.intervalMs, serverPid: system.serverPid });
+    const startedAt = performance.now();
+    await sleep(count.countMs);
+    count.total.absorb(meter);
+    const seconds = (performance.now() - startedAt) / 1000;
+    return { seconds, cpu: cpu.stop(), timeline: timeline.stop() };
+  } finally {
+    state.stopped = true;
+    signalStop();
+    await Promise.race([Promise.allSettled(running), sleep(STOP_BOUND_MS, undefined, { ref: false })]);
+  }
+}
+
+/**
+ * Which system runs each counted slice: 0 1 1 0 0 1 1 0 … for two (ABBA, so a trend over the window
+ * favours neither), and for more systems the same with the whole order reversed every other pass.
+ */
+export function sliceOrder(systemCount: number, slicesEach: number): number[] {
+  const forward = Array.from({ length: systemCount }, (_, i) => i);
+  const order: number[] = [];
+  for (let pass = 0; pass < slicesEach; pass++)
+    order.push(...(pass % 2 === 0 ? forward : [...forward].reverse()));
+  return order;
+}
+
+type NumericCpuField = {
+  [K in keyof CpuUse]-?: NonNullable<CpuUse[K]> extends number ? K : never;
+}[keyof CpuUse];
+
+/**
+ * The CPU use of several counted parts as one window's: every rate weighted by the part's seconds, the
+ * mean sync time weighted by the syncs. A reading missing from a part leaves that part out of its mean;
+ * missing from all, it stays missing.
+ */
+export function mergeCpuUse(
+  parts: ReadonlyArray<{ readonly seconds: number; readonly cpu: CpuUse }>,
+): CpuUse {
+  const mean = (field: NumericCpuField, weightOf: (part: (typeof parts)[number]) => number) => {
+    let sum = 0;
+    let weight = 0;
+    for (const part of parts) {
+      const value = part.cpu[field];
+      if (value === undefined || !Number.isFinite(value)) continue;
+      const w = weightOf(part);
+      sum += value * w;
+      weight += w;
+    }
+    return weight === 0 ? undefined : sum / weight;
+  };
+  const bySeconds = (part: (typeof parts)[number]) => part.seconds;
+  const bySyncs = (part: (typeof parts)[number]) => (part.cpu.serverSyncsPerSecond ?? 0) * part.seconds;
+  const merged: Record<string, number> = {};
+  const fields: NumericCpuField[] = [
+    'loadgenCores',
+    'serverCores',
+    'machineCores',
+    'machineStealCores',
+    'serverLoopBusy',
+    'serverGcMsPerSecond',
+    'serverMajorGcMsPerSecond',
+    'serverSyncsPerSecond',
+    'loadgenRunDelayMsPerSecond',
+    'serverRunDelayMsPerSecond',
+  ];
+  for (const field of fields) {
+    const value = mean(field, bySeconds);
+    if (value !== undefined) merged[field] = value;
+  }
+  const syncMs = mean('serverSyncMs', bySyncs);
+  if (syncMs !== undefined) merged.serverSyncMs = syncMs;
+  return {
+    ...merged,
+    loadgenCores: merged.loadgenCores ?? 0,
+    serverCores: merged.serverCores,
+    machineCores: merged.machineCores,
+  };
+}
+
+/** Timelines of consecutive counted parts as one: each part's points shifted by the counted time before it. */
+export function concatTimelines(
+  parts: ReadonlyArray<{ readonly seconds: number; readonly timeline: Timeline }>,
+): Timeline {
+  const points: TimelinePoint[] = [];
+  let offset = 0;
+  for (const { seconds, timeline } of parts) {
+    for (const point of timeline.points)
+      points.push({ ...point, atSeconds: Math.round((offset + point.atSeconds) * 1000) / 1000 });
+    offset += seconds;
+  }
+  return { intervalSeconds: parts[0]?.timeline.intervalSeconds ?? 0, points };
+}
