@@ -18,7 +18,7 @@
  */
 import { parseArgs } from 'node:util';
 import { callOrThrow, CmqBenchClient } from './lib/cmq-client.js';
-import { driveInterleaved, type InterleavedSystem } from './lib/interleaved-workload.js';
+import { driveInterleaved, timeSlices, type InterleavedSystem } from './lib/interleaved-workload.js';
 import type { Measurement } from './lib/workload.js';
 import { startOpenCmq } from './lib/opencmq-server.js';
 import { sendersOn } from './lib/single-load.js';
@@ -83,7 +83,7 @@ async function pass(order: readonly number[], slicesEach: number): Promise<numbe
     for (const i of order) started[i] = await start(positionals[i]!);
     const [a, b] = await driveInterleaved(
       started.map((s) => s.load),
-      { warmupMs: WARMUP_MS, durationMs: slicesEach * sliceMs, sliceMs, settleMs: SETTLE_MS },
+      timeSlices({ warmupMs: WARMUP_MS, durationMs: slicesEach * sliceMs, sliceMs, settleMs: SETTLE_MS }),
     );
     add(totals[0]!, a!);
     add(totals[1]!, b!);

@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { concatTimelines, driveInterleaved, mergeCpuUse, sliceOrder } from './interleaved-workload.js';
+import {
+  concatTimelines,
+  driveInterleaved,
+  mergeCpuUse,
+  sliceOrder,
+  timeSlices,
+} from './interleaved-workload.js';
 import { KeepAliveConnection } from './keep-alive-connection.js';
 import type { CpuUse } from './machine.js';
 import type { Meter } from './meter.js';
@@ -105,6 +111,7 @@ describe('driveInterleaved', () => {
       connections.push(connection);
       return {
         serverPid: undefined,
+        ...(name === 'a' ? { gauge: () => 42 } : {}),
         workers: (meter: Meter): Worker[] => {
           started.push(name);
           return [
@@ -118,12 +125,13 @@ describe('driveInterleaved', () => {
         },
       };
     };
-    const [ma, mb] = await driveInterleaved([load('a', a.port), load('b', b.port)], {
-      warmupMs: 50,
-      durationMs: 400,
-      sliceMs: 100,
-      settleMs: 50,
-    });
+    const [ma, mb] = await driveInterleaved(
+      [load('a', a.port), load('b', b.port)],
+      timeSlices({ warmupMs: 50, durationMs: 400, sliceMs: 100, settleMs: 50 }),
+    );
+    // The gauge is sampled in the counted parts of the system that has one.
+    expect(ma!.gaugeMean).toBe(42);
+    expect(mb!.gaugeMean).toBeUndefined();
     // Warm-ups in order, then four counted slices each.
     expect(started).toEqual(['a', 'b', 'a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']);
     for (const [m, server] of [
@@ -139,5 +147,40 @@ describe('driveInterleaved', () => {
       expect(m.timeline.points.length).toBeGreaterThan(0);
       expect(m.timeline.points.at(-1)!.atSeconds).toBeLessThanOrEqual(m.seconds);
     }
+  });
+
+  it('counts slices of a number of units, samples the gauge, and cuts a stalled slice at its bound', async () => {
+    const server = await countingServer();
+    const connection = new KeepAliveConnection('127.0.0.1', server.port);
+    connections.push(connection);
+    const draining = {
+      serverPid: undefined,
+      workers: (meter: Meter): Worker[] => [
+        async (run) => {
+          while (!run.stopped) {
+            const response = await connection.post('/', 'x', 'text/plain');
+            if (response.status === 200) meter.add(1);
+          }
+        },
+      ],
+    };
+    const stalled = {
+      serverPid: undefined,
+      workers: (): Worker[] => [async (run) => run.whenStopped],
+    };
+    const [drained, stuck] = await driveInterleaved([draining, stalled], {
+      warmup: { ms: 10 },
+      slices: 2,
+      settle: { units: 0, boundMs: 1000 },
+      slice: { units: 30, boundMs: 300 },
+      timelineIntervalMs: 100,
+    });
+    // Each slice ends once 30 units are counted (checked every 2 ms, so a fast server overshoots).
+    expect(drained!.count).toBeGreaterThanOrEqual(60);
+    expect(drained!.errors).toBe(0);
+    expect(stuck!.count).toBe(0);
+    expect(stuck!.errors).toBe(2);
+    expect(stuck!.errorSamples).toEqual(['slice ended at its 0.3 s bound before 30 units']);
+    expect(stuck!.seconds).toBeGreaterThanOrEqual(0.6);
   });
 });

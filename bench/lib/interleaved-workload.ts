@@ -11,26 +11,52 @@ import type { Measurement, Worker } from './workload.js';
  * windows a minute apart (bench/README.md), which moves the ratio of two back-to-back windows by as much;
  * slices of a second see nearly the same machine, so drift lands on both sides of a ratio alike.
  *
- * Each slice starts the system's workers afresh on its meter, lets them settle for `settleMs` (the first
- * requests after an idle gap, and whatever the previous system's server still does in the background,
- * such as a WAL checkpoint, stay out), counts `sliceMs`, then stops them and waits for their requests in
- * flight. The order runs A B B A A B …, so neither system is always the one that follows the other.
+ * Each slice starts the system's workers afresh on its meter, lets them settle (the first requests after
+ * an idle gap, and whatever the previous system's server still does in the background, such as a WAL
+ * checkpoint, stay out), counts a time or a number of units, then stops them and waits for their requests
+ * in flight. The order runs A B B A A B …, so neither system is always the one that follows the other.
  */
 export interface InterleavedSystem {
   /** The workers of one slice, recording into that slice's meter; they loop until the slice stops. */
   readonly workers: (meter: Meter) => readonly Worker[];
   /** The process of the system under test, for its CPU use and timeline. */
   readonly serverPid: number | undefined;
+  /** Sampled every 100 ms of the counted parts (e.g. the server's memory); its mean is reported. */
+  readonly gauge?: () => number;
 }
 
+/**
+ * How long a part of a slice lasts: a time, or until the slice's workers have counted `units` (a stock
+ * of messages drained), cut at `boundMs` so that a stalled system still ends (counted as an error).
+ */
+export type SliceSpan = { readonly ms: number } | { readonly units: number; readonly boundMs: number };
+
 export interface InterleaveOptions {
-  /** Uncounted time on each system before the first counted slice (one slice each, in order). */
+  /** Uncounted load on each system before the first counted slice (in the order given). */
+  readonly warmup: SliceSpan;
+  /** Counted slices per system. */
+  readonly slices: number;
+  /** Uncounted at the start of every slice. */
+  readonly settle: SliceSpan;
+  /** The counted part of a slice. */
+  readonly slice: SliceSpan;
+  readonly timelineIntervalMs: number;
+}
+
+/** Slices of a time each: `durationMs` of counted time per system in whole slices (at least one). */
+export function timeSlices(options: {
   readonly warmupMs: number;
-  /** Counted time per system, in slices of `sliceMs` (rounded to whole slices, at least one). */
   readonly durationMs: number;
   readonly sliceMs: number;
-  /** Uncounted time at the start of every slice. */
   readonly settleMs: number;
+}): InterleaveOptions {
+  return {
+    warmup: { ms: options.warmupMs },
+    slices: Math.max(1, Math.round(options.durationMs / options.sliceMs)),
+    settle: { ms: options.settleMs },
+    slice: { ms: options.sliceMs },
+    timelineIntervalMs: Math.min(defaultTimelineIntervalMs(options.durationMs), options.sliceMs),
+  };
 }
 
 /** Runs the systems in alternating slices; one Measurement per system, in the order given. */
@@ -38,26 +64,28 @@ export async function driveInterleaved(
   systems: readonly InterleavedSystem[],
   options: InterleaveOptions,
 ): Promise<Measurement[]> {
-  const slicesEach = slicesOf(options);
-  const intervalMs = Math.min(defaultTimelineIntervalMs(options.durationMs), options.sliceMs);
   const totals = systems.map(() => ({ meter: new Meter(), parts: [] as CountedPart[] }));
-  for (const system of systems) await runSlice(system, options.warmupMs, undefined);
-  for (const index of sliceOrder(systems.length, slicesEach)) {
-    const part = await runSlice(systems[index]!, options.settleMs, {
-      countMs: options.sliceMs,
-      intervalMs,
+  for (const system of systems) await runSlice(system, options.warmup, undefined);
+  for (const index of sliceOrder(systems.length, options.slices)) {
+    const part = await runSlice(systems[index]!, options.settle, {
+      span: options.slice,
+      intervalMs: options.timelineIntervalMs,
       total: totals[index]!.meter,
     });
     totals[index]!.parts.push(part!);
   }
   return totals.map(({ meter, parts }) => {
     const seconds = parts.reduce((sum, part) => sum + part.seconds, 0);
+    const gaugeSamples = parts.flatMap((part) => part.gaugeSamples);
     return {
       ...snapshotOf(meter),
       seconds,
       rate: meter.count / seconds,
       cpu: mergeCpuUse(parts),
-      gaugeMean: undefined,
+      gaugeMean:
+        gaugeSamples.length === 0
+          ? undefined
+          : gaugeSamples.reduce((sum, value) => sum + value, 0) / gaugeSamples.length,
       errorSamples: [...meter.errorSamples],
       timeline: concatTimelines(parts),
     };
@@ -68,29 +96,26 @@ interface CountedPart {
   readonly seconds: number;
   readonly cpu: CpuUse;
   readonly timeline: Timeline;
-}
-
-/** Counted slices per system: the duration in whole slices, at least one. */
-export function slicesOf(options: Pick<InterleaveOptions, 'durationMs' | 'sliceMs'>): number {
-  return Math.max(1, Math.round(options.durationMs / options.sliceMs));
+  readonly gaugeSamples: readonly number[];
 }
 
 /** Load on one system that counts nowhere (a warm-up before the system's peers are started). */
-export async function warmUp(system: InterleavedSystem, ms: number): Promise<void> {
-  await runSlice(system, ms, undefined);
+export async function warmUp(system: InterleavedSystem, span: SliceSpan): Promise<void> {
+  await runSlice(system, span, undefined);
 }
 
 /** Bound on waiting for a slice's workers to finish their requests in flight. */
 const STOP_BOUND_MS = 10_000;
+const GAUGE_INTERVAL_MS = 100;
 
 /**
- * One slice: `uncountedMs` of load, then, when `count` is given, `count.countMs` counted into
- * `count.total`. Answers completing after the counted part ends are not counted (as in drive()).
+ * One slice: `uncounted` of load, then, when `count` is given, `count.span` counted into `count.total`.
+ * Units completing after the counted part ends are not counted (as in drive()).
  */
 async function runSlice(
   system: InterleavedSystem,
-  uncountedMs: number,
-  count: { countMs: number; intervalMs: number; total: Meter } | undefined,
+  uncounted: SliceSpan,
+  count: { span: SliceSpan; intervalMs: number; total: Meter } | undefined,
 ): Promise<CountedPart | undefined> {
   let signalStop = () => {};
   const state = { stopped: false, whenStopped: new Promise<void>((resolve) => (signalStop = resolve)) };
@@ -101,20 +126,46 @@ async function runSlice(
     }),
   );
   try {
-    await sleep(uncountedMs);
+    await spanOf(uncounted, meter);
     if (count === undefined) return undefined;
     meter.reset();
     const cpu = startCpuMeter(system.serverPid);
-    const timeline = startTimeline({ meter, intervalMs: count.intervalMs, serverPid: system.serverPid });
+    const timeline = startTimeline({
+      meter,
+      intervalMs: count.intervalMs,
+      serverPid: system.serverPid,
+      gauge: system.gauge,
+    });
+    const gaugeSamples: number[] = [];
+    const gauge = system.gauge;
+    const sampler =
+      gauge === undefined ? undefined : setInterval(() => gaugeSamples.push(gauge()), GAUGE_INTERVAL_MS);
     const startedAt = performance.now();
-    await sleep(count.countMs);
+    await spanOf(count.span, meter);
     count.total.absorb(meter);
     const seconds = (performance.now() - startedAt) / 1000;
-    return { seconds, cpu: cpu.stop(), timeline: timeline.stop() };
+    clearInterval(sampler);
+    return { seconds, cpu: cpu.stop(), timeline: timeline.stop(), gaugeSamples };
   } finally {
     state.stopped = true;
     signalStop();
     await Promise.race([Promise.allSettled(running), sleep(STOP_BOUND_MS, undefined, { ref: false })]);
+  }
+}
+
+/** Waits out a span; one cut at its bound is counted as an error of the slice. */
+async function spanOf(span: SliceSpan, meter: Meter): Promise<void> {
+  if ('ms' in span) {
+    await sleep(span.ms);
+    return;
+  }
+  const deadline = performance.now() + span.boundMs;
+  while (meter.count < span.units) {
+    if (performance.now() >= deadline) {
+      meter.error(`slice ended at its ${span.boundMs / 1000} s bound before ${span.units} units`);
+      return;
+    }
+    await sleep(2);
   }
 }
 

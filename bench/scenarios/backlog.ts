@@ -4,20 +4,31 @@ import { join } from 'node:path';
 import { CmqBenchClient } from '../lib/cmq-client.js';
 import { cmqConsumer } from '../lib/cmq-workers.js';
 import { directoryBytes } from '../lib/directory-size.js';
-import { Meter } from '../lib/meter.js';
 import { restartUntilFirstMessage } from '../lib/opencmq-restart.js';
-import { openCmqVersion, startOpenCmq, type OpenCmqServer } from '../lib/opencmq-server.js';
+import {
+  openCmqVersion,
+  startOpenCmq,
+  type OpenCmqOptions,
+  type OpenCmqServer,
+} from '../lib/opencmq-server.js';
 import { preloadSqliteQueue } from '../lib/preload-sqlite-queue.js';
 import { readRssMiB } from '../lib/process-rss.js';
-import { drive } from '../lib/workload.js';
 import {
+  driveInterleaved,
+  type InterleaveOptions,
+  type InterleavedSystem,
+} from '../lib/interleaved-workload.js';
+import { defaultTimelineIntervalMs } from '../lib/timeline.js';
+import {
+  completed,
+  failed,
+  isSelected,
   NOT_SELECTED,
+  notSelected,
   ratioOf,
-  runSystem,
   type Scenario,
   type ScenarioContext,
   type SystemResult,
-  type SystemRun,
 } from './scenario.js';
 import { figureTargetOf, type Figure } from './targets.js';
 
@@ -25,12 +36,15 @@ import { figureTargetOf, type Figure } from './targets.js';
  * backlog: does receive + delete cost the same with millions of messages waiting as with few? OpenCMQ
  * against itself, through the server and HTTP (bench/store-scaling.ts is the engine-only version).
  *
- * Both runs drain the same number of messages with the same 16 consumers (long-poll BatchReceiveMessage
- * x16 + BatchDeleteMessage, as in pipeline) and no producers: a warm-up stock, then a measured stock.
- * They differ only in what the queue holds: the small run's queue holds exactly those two stocks and
- * ends empty; the backlog run's holds N (1M under --quick, 10M otherwise, --backlog N). Producers would
- * take the server's CPU from the consumers, and a fixed time window would need a stock sized to an
- * unknown rate; counting the same messages in both keeps the one difference the queue's size.
+ * Both queues are drained by the same 16 consumers (long-poll BatchReceiveMessage x16 +
+ * BatchDeleteMessage, as in pipeline) with no producers, side by side: both servers run the whole time
+ * and the consumers alternate between them in slices (lib/interleaved-workload.ts), each slice a fixed
+ * number of messages (20,000: about a second here) counted after 2,000 not counted, so that the
+ * machine's drift lands on both queues alike (docs/decisions/0017). The queues differ only in what they
+ * hold: the small one exactly what the run drains plus a margin per slice (it ends nearly empty), the
+ * large one N (1M under --quick, 10M otherwise, --backlog N). Producers would take the server's CPU from
+ * the consumers, and slices of a time would need a small queue sized to a rate not yet known; counting
+ * the same messages from both keeps the one difference the queue's size.
  *
  * The queues are filled in the bench process through the SQLite engine before the server starts on
  * the directory (lib/preload-sqlite-queue.ts): HTTP sends at pipeline rates would take minutes per
@@ -53,6 +67,17 @@ const FULL_BACKLOG = 10_000_000;
 const WARMUP_MESSAGES_PER_SECOND = 10_000;
 const WINDOW_MESSAGES_PER_SECOND = 20_000;
 const MIN_WINDOW_MESSAGES = 10_000;
+/** Counted slices are about a second long at the rate measured here (see WINDOW_MESSAGES_PER_SECOND). */
+const SLICE_NOMINAL_MS = 1000;
+const MIN_SLICE_MESSAGES = 2_000;
+/** Drained at the start of each slice, not counted (the first receives after the other queue's slice). */
+const SETTLE_MESSAGES = 2_000;
+/**
+ * Drained per slice beyond what it counts: a receive and a delete of BATCH in flight per consumer when
+ * the slice stops, and the batches that complete between the last counted unit and the check that sees it
+ * (every 2 ms). The small queue holds this much more per slice, so it never runs dry.
+ */
+const SLICE_MARGIN_MESSAGES = 4 * CONSUMERS * BATCH;
 /** A stalled drain still ends: each part is cut at this many times its nominal length, plus 30 s. */
 const BOUND_FACTOR = 10;
 const BOUND_EXTRA_MS = 30_000;
@@ -79,28 +104,30 @@ export const backlog: Scenario = {
         Math.round((context.durationMs / 1000) * WINDOW_MESSAGES_PER_SECOND),
       ),
     };
-    const smallMessages = stocks.warmup + stocks.window;
+    const slices = Math.max(1, Math.round(context.durationMs / SLICE_NOMINAL_MS));
+    const perSlice = Math.max(MIN_SLICE_MESSAGES, Math.round(stocks.window / slices));
+    // What a slice drains beyond what it counts: its settling, the receives and deletes in flight when it
+    // stops, and the few batches past its last counted unit before the check sees it.
+    const smallMessages = stocks.warmup + slices * (SETTLE_MESSAGES + perSlice + SLICE_MARGIN_MESSAGES);
     const subject = `opencmq-${context.engine}`;
     const small = `${subject}-small`;
     const large = `${subject}-${countLabel(backlogMessages)}`;
-    const drains = `drains ${stocks.warmup.toLocaleString('en-US')} messages (warm-up, not counted), then ${stocks.window.toLocaleString('en-US')} (measured)`;
-    const smallSetup = `engine ${context.engine}; a queue preloaded with exactly the ${smallMessages.toLocaleString('en-US')} messages the run drains (it ends empty); ${drains}`;
+    const drains = `drains ${stocks.warmup.toLocaleString('en-US')} messages (warm-up, not counted), then ${slices} slices of ${perSlice.toLocaleString('en-US')} counted after ${SETTLE_MESSAGES.toLocaleString('en-US')} not counted, alternating with the other queue's server`;
+    const smallSetup = `engine ${context.engine}; a queue preloaded with the ${smallMessages.toLocaleString('en-US')} messages the run drains and a margin of ${SLICE_MARGIN_MESSAGES.toLocaleString('en-US')} a slice (it ends nearly empty); ${drains}`;
     const largeSetup = `engine ${context.engine}; a queue preloaded with ${backlogMessages.toLocaleString('en-US')} messages; ${drains}; then a restart (SIGTERM, a new process on the same data directory, ReceiveMessage until a message comes back)`;
     const systems: SystemResult[] =
       context.engine === 'sqlite'
-        ? [
-            await runSystem(context, small, 'subject', smallSetup, () =>
-              runDrain(context, smallMessages, stocks, false),
-            ),
-            await runSystem(context, large, 'subject', largeSetup, () => {
-              if (backlogMessages < smallMessages) {
-                throw new Error(
-                  `--backlog ${backlogMessages} is smaller than the ${smallMessages} messages the run drains`,
-                );
-              }
-              return runDrain(context, backlogMessages, stocks, true);
-            }),
-          ]
+        ? await runDrains(context, {
+            small: { system: small, setup: smallSetup, messages: smallMessages, restart: false },
+            large: { system: large, setup: largeSetup, messages: backlogMessages, restart: true },
+            slicing: {
+              warmup: { units: stocks.warmup, boundMs: BOUND_FACTOR * context.warmupMs + BOUND_EXTRA_MS },
+              slices,
+              settle: { units: SETTLE_MESSAGES, boundMs: BOUND_FACTOR * SLICE_NOMINAL_MS },
+              slice: { units: perSlice, boundMs: BOUND_FACTOR * SLICE_NOMINAL_MS },
+              timelineIntervalMs: Math.min(defaultTimelineIntervalMs(context.durationMs), 500),
+            },
+          })
         : [skipped(context, small, smallSetup), skipped(context, large, largeSetup)];
     const label = countLabel(backlogMessages);
     return {
@@ -115,7 +142,9 @@ export const backlog: Scenario = {
         pollingWaitSeconds: POLLING_WAIT_SECONDS,
         backlogMessages,
         warmupMessages: stocks.warmup,
-        measuredMessages: stocks.window,
+        slices,
+        messagesPerSlice: perSlice,
+        settleMessagesPerSlice: SETTLE_MESSAGES,
       },
       systems,
       ratios: [
@@ -151,27 +180,101 @@ export const backlog: Scenario = {
   },
 };
 
-/** Preloads a queue with `messages`, starts the server on it, drains the stocks, optionally restarts. */
-async function runDrain(
+interface DrainSpec {
+  readonly system: string;
+  readonly setup: string;
+  readonly messages: number;
+  readonly restart: boolean;
+}
+
+/** One queue's server, started on its preloaded data directory, with the load that drains it. */
+interface Drain {
+  readonly spec: DrainSpec;
+  readonly dataDir: string;
+  readonly figures: Figure[];
+  readonly startOptions: OpenCmqOptions & { readonly dataDir: string };
+  server: OpenCmqServer;
+  readonly clients: CmqBenchClient[];
+  readonly load: InterleavedSystem;
+  readonly rssAfterStart: number | undefined;
+  rssPeak: number;
+}
+
+/**
+ * Preloads both queues, starts a server on each, drains them side by side in alternating slices
+ * (lib/interleaved-workload.ts), then restarts the large one. A system left out with --systems is not
+ * preloaded; the other then drains alone.
+ */
+async function runDrains(
   context: ScenarioContext,
-  messages: number,
-  stocks: { readonly warmup: number; readonly window: number },
-  restart: boolean,
-): Promise<SystemRun> {
+  plan: {
+    readonly small: DrainSpec;
+    readonly large: DrainSpec;
+    readonly slicing: InterleaveOptions;
+  },
+): Promise<SystemResult[]> {
+  const results = new Map<string, SystemResult>();
+  const drains: Drain[] = [];
+  try {
+    for (const spec of [plan.small, plan.large]) {
+      if (!isSelected(context, spec.system)) {
+        results.set(spec.system, notSelected(spec.system, 'subject', spec.setup));
+        continue;
+      }
+      context.log(`  ${spec.system}: running`);
+      try {
+        if (spec.restart && spec.messages < plan.small.messages) {
+          throw new Error(
+            `--backlog ${spec.messages} is smaller than the ${plan.small.messages} messages the run drains`,
+          );
+        }
+        drains.push(await startDrain(context, spec));
+      } catch (error) {
+        results.set(spec.system, failed(context, spec.system, 'subject', spec.setup, error));
+      }
+    }
+    if (drains.length > 0) {
+      const measurements = await driveInterleaved(
+        drains.map((drain) => drain.load),
+        plan.slicing,
+      );
+      for (const [i, drain] of drains.entries()) {
+        results.set(
+          drain.spec.system,
+          completed(context, drain.spec.system, 'subject', drain.spec.setup, {
+            version: openCmqVersion(drain.server.engine),
+            measurement: measurements[i]!,
+            gaugeName: GAUGE,
+            figures: await finish(drain),
+          }),
+        );
+      }
+    }
+  } finally {
+    for (const drain of drains) {
+      for (const client of drain.clients) client.close();
+      await drain.server.stop();
+      rmSync(drain.dataDir, { recursive: true, force: true });
+    }
+  }
+  return [plan.small, plan.large].map((spec) => results.get(spec.system)!);
+}
+
+async function startDrain(context: ScenarioContext, spec: DrainSpec): Promise<Drain> {
   const dataDir = mkdtempSync(join(tmpdir(), 'opencmq-bench-backlog-'));
   try {
     const figures: Figure[] = [];
-    context.log(`    preloading ${messages.toLocaleString('en-US')} messages into ${dataDir}`);
+    context.log(`    preloading ${spec.messages.toLocaleString('en-US')} messages into ${dataDir}`);
     const preload = await preloadSqliteQueue({
       dataDir,
       queueName: QUEUE,
-      messages,
+      messages: spec.messages,
       onProgress: (sent, seconds) =>
         context.log(`    ${sent.toLocaleString('en-US')} preloaded in ${seconds.toFixed(1)} s`),
     });
     figures.push(
       { name: 'preload', value: preload.seconds, unit: 's' },
-      { name: 'preload rate', value: messages / preload.seconds, unit: 'msgs/s' },
+      { name: 'preload rate', value: spec.messages / preload.seconds, unit: 'msgs/s' },
       { name: 'data on disk', value: directoryBytes(dataDir) / 1e6, unit: 'MB' },
     );
     const startOptions = {
@@ -181,72 +284,78 @@ async function runDrain(
       nodeOptions: context.nodeOptions,
       dataDir,
     };
-    let server: OpenCmqServer = await startOpenCmq(startOptions);
-    try {
-      const pid = server.pid;
-      const rssAfterStart = readRssMB(pid);
-      let rssPeak = rssAfterStart ?? 0;
-      const rss = () => {
-        const now = readRssMB(pid) ?? 0;
-        rssPeak = Math.max(rssPeak, now);
-        return now;
-      };
-      const meter = new Meter();
-      const clients: CmqBenchClient[] = [];
-      const client = () => {
-        const c = new CmqBenchClient(server);
-        clients.push(c);
-        return c;
-      };
-      const measurement = await drive({
-        workers: Array.from({ length: CONSUMERS }, () =>
-          cmqConsumer(client(), {
-            queue: QUEUE,
-            batch: BATCH,
-            pollingWaitSeconds: POLLING_WAIT_SECONDS,
-            gate: undefined,
-            meter,
-            deleteClient: client(),
-          }),
-        ),
-        meter,
-        warmupMs: BOUND_FACTOR * context.warmupMs + BOUND_EXTRA_MS,
-        durationMs: BOUND_FACTOR * context.durationMs + BOUND_EXTRA_MS,
-        untilUnits: stocks,
+    const server = await startOpenCmq(startOptions);
+    const pid = server.pid;
+    const clients: CmqBenchClient[] = [];
+    const client = () => {
+      const c = new CmqBenchClient(server);
+      clients.push(c);
+      return c;
+    };
+    // Two connections per consumer, made once and used by every slice's consumers.
+    const pairs = Array.from({ length: CONSUMERS }, () => ({ receive: client(), remove: client() }));
+    const rssAfterStart = readRssMB(pid);
+    const drain: Drain = {
+      spec,
+      dataDir,
+      figures,
+      startOptions,
+      server,
+      clients,
+      rssAfterStart,
+      rssPeak: rssAfterStart ?? 0,
+      load: {
         serverPid: pid,
-        gauge: rss,
-        onStop: () => {
-          for (const client of clients) client.close();
+        gauge: () => {
+          const now = readRssMB(pid) ?? 0;
+          drain.rssPeak = Math.max(drain.rssPeak, now);
+          return now;
         },
-      });
-      const rssAtEnd = rss();
-      if (rssAfterStart !== undefined)
-        figures.push({ name: 'server RSS after start', value: rssAfterStart, unit: 'MB' });
-      figures.push(
-        { name: 'server RSS at end', value: rssAtEnd, unit: 'MB' },
-        { name: RSS_PEAK, value: rssPeak, unit: 'MB' },
-      );
-      if (restart) {
-        const restarted = await restartUntilFirstMessage(server, startOptions, QUEUE);
-        server = restarted.server;
-        const times = restarted.times;
-        figures.push(
-          { name: 'shutdown (SIGTERM to exit)', value: times.shutdownSeconds, unit: 's' },
-          { name: 'start (spawn to listening)', value: times.startSeconds, unit: 's' },
-          { name: 'listening to first message', value: times.firstMessageSeconds, unit: 's' },
-          { name: RESTART, value: times.totalSeconds, unit: 's' },
-        );
-        const rssAfterRestart = readRssMB(server.pid);
-        if (rssAfterRestart !== undefined)
-          figures.push({ name: 'server RSS after restart', value: rssAfterRestart, unit: 'MB' });
-      }
-      return { version: openCmqVersion(server.engine), measurement, gaugeName: GAUGE, figures };
-    } finally {
-      await server.stop();
-    }
-  } finally {
+        workers: (meter) =>
+          pairs.map(({ receive, remove }) =>
+            cmqConsumer(receive, {
+              queue: QUEUE,
+              batch: BATCH,
+              pollingWaitSeconds: POLLING_WAIT_SECONDS,
+              gate: undefined,
+              meter,
+              deleteClient: remove,
+            }),
+          ),
+      },
+    };
+    return drain;
+  } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
+}
+
+/** Memory figures after the drain and, for the large queue, the restart. */
+async function finish(drain: Drain): Promise<Figure[]> {
+  const figures = drain.figures;
+  const rssAtEnd = drain.load.gauge!();
+  if (drain.rssAfterStart !== undefined)
+    figures.push({ name: 'server RSS after start', value: drain.rssAfterStart, unit: 'MB' });
+  figures.push(
+    { name: 'server RSS at end', value: rssAtEnd, unit: 'MB' },
+    { name: RSS_PEAK, value: drain.rssPeak, unit: 'MB' },
+  );
+  if (drain.spec.restart) {
+    const restarted = await restartUntilFirstMessage(drain.server, drain.startOptions, QUEUE);
+    drain.server = restarted.server;
+    const times = restarted.times;
+    figures.push(
+      { name: 'shutdown (SIGTERM to exit)', value: times.shutdownSeconds, unit: 's' },
+      { name: 'start (spawn to listening)', value: times.startSeconds, unit: 's' },
+      { name: 'listening to first message', value: times.firstMessageSeconds, unit: 's' },
+      { name: RESTART, value: times.totalSeconds, unit: 's' },
+    );
+    const rssAfterRestart = readRssMB(drain.server.pid);
+    if (rssAfterRestart !== undefined)
+      figures.push({ name: 'server RSS after restart', value: rssAfterRestart, unit: 'MB' });
+  }
+  return figures;
 }
 
 /** The server's resident memory in MB (10^6 bytes), the unit of the issue's bound. */

@@ -1,6 +1,6 @@
 import { makeBody, nowMs } from '../lib/body.js';
 import { callOrThrow, CmqBenchClient } from '../lib/cmq-client.js';
-import { driveInterleaved, slicesOf, warmUp, type InterleavedSystem } from '../lib/interleaved-workload.js';
+import { driveInterleaved, timeSlices, warmUp, type InterleavedSystem } from '../lib/interleaved-workload.js';
 import { CONNECTIONS, PREPARED_PER_SECOND, sendersOn } from '../lib/single-load.js';
 import { BENCH_SECRET_ID, BENCH_SECRET_KEY, openCmqVersion, startOpenCmq } from '../lib/opencmq-server.js';
 import { startBareHttp } from '../peers/bare-http.js';
@@ -50,12 +50,12 @@ export const single: Scenario = {
   async run(context) {
     const subject = `opencmq-${context.engine}`;
     const subjectSetup = `engine ${context.engine}; every request verified (HmacSHA256; ${PREPARED_PER_SECOND} signed requests prepared per second and reused); each send durable before its answer with sqlite`;
-    const slicing = {
+    const slicing = timeSlices({
       warmupMs: context.warmupMs,
       durationMs: context.durationMs,
       sliceMs: SLICE_MS,
       settleMs: SETTLE_MS,
-    };
+    });
     const sides: Side[] = [];
     const results = new Map<string, SystemResult>();
     let responseBytes = FALLBACK_RESPONSE_BYTES;
@@ -71,7 +71,7 @@ export const single: Scenario = {
         try {
           started = await startOpenCmqSide(context, subject, subjectSetup);
           // The bare server answers as many bytes as OpenCMQ does once warm (ids grow as a run goes).
-          await warmUp(started.load, context.warmupMs);
+          await warmUp(started.load, slicing.warmup);
           responseBytes = await started.probe();
           sides.push(started);
           probe = started.probe;
@@ -120,7 +120,7 @@ export const single: Scenario = {
         bodyBytes: 256,
         responseBytes,
         ...(responseBytesAtEnd === undefined ? {} : { opencmqResponseBytesAtEnd: responseBytesAtEnd }),
-        interleaved: `${slicesOf(slicing)} slices of ${SLICE_MS} ms a system, ${SETTLE_MS} ms settling before each`,
+        interleaved: `${slicing.slices} slices of ${SLICE_MS} ms a system, ${SETTLE_MS} ms settling before each`,
       },
       systems,
       ratios: [ratioOf(systems, subject, 'bare-http', 'single: OpenCMQ / bare node:http req/s', 0.6)],
