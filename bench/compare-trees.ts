@@ -8,8 +8,9 @@
  * Prints each tree's rate and its server's CPU time a request (user + system, all threads, from /proc) over
  * both passes, and B/A overall and per pass. The slicing is the `single` scenario's
  * (lib/interleaved-workload.ts, 250 ms not counted at the start of each slice), and so is the load
- * (lib/single-load.ts). The same tree on both sides gave 1.004 and 1.034 per pass
- * (AMD EPYC, 2 cores): read differences under about 5 % as noise.
+ * (lib/single-load.ts). The same tree on both sides gave 0.986 (0.962 and 1.011 per pass,
+ * AMD EPYC, 2 cores, 2026-12-06, with this slicing; 1.004 and 1.034 before it): read differences under
+ * about 5 % as noise. A tree whose requests failed is reported with its error count.
  *
  *   node --import tsx bench/compare-trees.ts <tree A> <tree B> [--slices 10] [--slice-ms 1500]
  *
@@ -45,6 +46,7 @@ if (positionals.length !== 2 || !(slices >= 2) || !(sliceMs >= 100)) {
 
 interface Totals {
   requests: number;
+  errors: number;
   seconds: number;
   cpuSeconds: number;
 }
@@ -72,6 +74,8 @@ const rateOf = (totals: Totals) => totals.requests / totals.seconds;
 
 function add(totals: Totals, m: Measurement): void {
   totals.requests += m.count;
+  totals.errors += m.errors;
+  for (const sample of m.errorSamples) process.stderr.write(`error: ${sample}\n`);
   totals.seconds += m.seconds;
   totals.cpuSeconds += (m.cpu.serverCores ?? Number.NaN) * m.seconds;
 }
@@ -93,14 +97,16 @@ async function pass(order: readonly number[], slicesEach: number): Promise<numbe
   }
 }
 
-const totals: Totals[] = [0, 1].map(() => ({ requests: 0, seconds: 0, cpuSeconds: 0 }));
+const totals: Totals[] = [0, 1].map(() => ({ requests: 0, errors: 0, seconds: 0, cpuSeconds: 0 }));
 const firstHalf = Math.ceil(slices / 2);
 const aFirst = await pass([0, 1], firstHalf);
 const bFirst = await pass([1, 0], slices - firstHalf);
 for (const [i, tree] of positionals.entries()) {
   const cpuMicros = (totals[i]!.cpuSeconds / totals[i]!.requests) * 1e6;
   process.stdout.write(
-    `${'AB'[i]} ${tree}: ${Math.round(rateOf(totals[i]!))} req/s, server CPU ${cpuMicros.toFixed(1)} µs a request\n`,
+    `${'AB'[i]} ${tree}: ${Math.round(rateOf(totals[i]!))} req/s, server CPU ${cpuMicros.toFixed(1)} µs a request` +
+      (totals[i]!.errors > 0 ? `, ${totals[i]!.errors} errors (the comparison is not valid)` : '') +
+      '\n',
   );
 }
 process.stdout.write(

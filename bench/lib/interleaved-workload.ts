@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startCpuMeter, type CpuUse } from './machine.js';
+import { readProcessCpuSeconds, startCpuMeter, type CpuUse } from './machine.js';
 import { Meter, snapshotOf } from './meter.js';
 import { defaultTimelineIntervalMs, startTimeline, type Timeline, type TimelinePoint } from './timeline.js';
 import type { Measurement, Worker } from './workload.js';
@@ -59,22 +59,37 @@ export function timeSlices(options: {
   };
 }
 
-/** Runs the systems in alternating slices; one Measurement per system, in the order given. */
+export interface InterleavedMeasurement extends Measurement {
+  /**
+   * CPU of the other systems' server processes while this system's slices were counted, in cores: work
+   * they carried over from their own slices (a WAL checkpoint, a GC) that took CPU from this system.
+   * Undefined without other systems or their process ids.
+   */
+  readonly otherServersCores: number | undefined;
+}
+
+/** Runs the systems in alternating slices; one measurement per system, in the order given. */
 export async function driveInterleaved(
   systems: readonly InterleavedSystem[],
   options: InterleaveOptions,
-): Promise<Measurement[]> {
-  const totals = systems.map(() => ({ meter: new Meter(), parts: [] as CountedPart[] }));
+): Promise<InterleavedMeasurement[]> {
+  const totals = systems.map(() => ({ meter: new Meter(), parts: [] as CountedPart[], othersCpuSeconds: 0 }));
   for (const system of systems) await runSlice(system, options.warmup, undefined);
+  const otherPids = (index: number) =>
+    systems.flatMap((other, i) => (i === index || other.serverPid === undefined ? [] : [other.serverPid]));
   for (const index of sliceOrder(systems.length, options.slices)) {
+    const others = otherPids(index);
+    let othersBefore = 0;
     const part = await runSlice(systems[index]!, options.settle, {
       span: options.slice,
       intervalMs: options.timelineIntervalMs,
       total: totals[index]!.meter,
+      onCountStart: () => (othersBefore = cpuSecondsOf(others)),
     });
+    totals[index]!.othersCpuSeconds += cpuSecondsOf(others) - othersBefore;
     totals[index]!.parts.push(part!);
   }
-  return totals.map(({ meter, parts }) => {
+  return totals.map(({ meter, parts, othersCpuSeconds }, index) => {
     const seconds = parts.reduce((sum, part) => sum + part.seconds, 0);
     const gaugeSamples = parts.flatMap((part) => part.gaugeSamples);
     return {
@@ -88,8 +103,14 @@ export async function driveInterleaved(
           : gaugeSamples.reduce((sum, value) => sum + value, 0) / gaugeSamples.length,
       errorSamples: [...meter.errorSamples],
       timeline: concatTimelines(parts),
+      otherServersCores: otherPids(index).length === 0 ? undefined : othersCpuSeconds / seconds,
     };
   });
+}
+
+/** CPU seconds of these processes so far (user + system, all threads); a process gone counts nothing. */
+function cpuSecondsOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + (readProcessCpuSeconds(pid) ?? 0), 0);
 }
 
 interface CountedPart {
@@ -115,7 +136,7 @@ const GAUGE_INTERVAL_MS = 100;
 async function runSlice(
   system: InterleavedSystem,
   uncounted: SliceSpan,
-  count: { span: SliceSpan; intervalMs: number; total: Meter } | undefined,
+  count: { span: SliceSpan; intervalMs: number; total: Meter; onCountStart: () => void } | undefined,
 ): Promise<CountedPart | undefined> {
   let signalStop = () => {};
   const state = { stopped: false, whenStopped: new Promise<void>((resolve) => (signalStop = resolve)) };
@@ -128,7 +149,10 @@ async function runSlice(
   try {
     await spanOf(uncounted, meter);
     if (count === undefined) return undefined;
+    // The settling part's units and latencies do not count; its errors (a bound hit, a failed request) do.
+    count.total.absorbErrors(meter);
     meter.reset();
+    count.onCountStart();
     const cpu = startCpuMeter(system.serverPid);
     const timeline = startTimeline({
       meter,

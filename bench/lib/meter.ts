@@ -34,14 +34,20 @@ export class Meter {
   /** Adds what `other` counted (units, errors, latencies): a window measured in parts, as one. */
   absorb(other: Meter): void {
     this.count += other.count;
-    this.errors += other.errors;
     this.latency.addAll(other.latency);
+    this.absorbErrors(other);
+  }
+
+  /** Adds `other`'s errors and their samples only. */
+  absorbErrors(other: Meter): void {
+    this.errors += other.errors;
     for (const sample of other.errorSamples) {
       if (this.errorSamples.length >= MAX_ERROR_SAMPLES) break;
       if (!this.errorSamples.includes(sample)) this.errorSamples.push(sample);
     }
   }
 
+  /** Starts over: units, errors, latencies. Error samples stay (a warm-up's show what went wrong). */
   reset(): void {
     this.count = 0;
     this.errors = 0;

@@ -73,11 +73,14 @@ const MIN_SLICE_MESSAGES = 2_000;
 /** Drained at the start of each slice, not counted (the first receives after the other queue's slice). */
 const SETTLE_MESSAGES = 2_000;
 /**
- * Drained per slice beyond what it counts: a receive and a delete of BATCH in flight per consumer when
- * the slice stops, and the batches that complete between the last counted unit and the check that sees it
- * (every 2 ms). The small queue holds this much more per slice, so it never runs dry.
+ * Drained per slice (and per warm-up) beyond what it counts: a receive and a delete of BATCH in flight
+ * per consumer when the slice stops (512), and what completes between the last unit a part needs and the
+ * check that sees it, twice a slice (settle and counted part: every 2 ms, but a pause of the load
+ * generator's event loop stretches that; 4,000 is 50 ms each at 40k msgs/s). The small queue holds this
+ * much more per slice, so it does not run dry; if it did, the slices cut at their bound would show as
+ * errors in its row.
  */
-const SLICE_MARGIN_MESSAGES = 4 * CONSUMERS * BATCH;
+const SLICE_MARGIN_MESSAGES = 5_000;
 /** A stalled drain still ends: each part is cut at this many times its nominal length, plus 30 s. */
 const BOUND_FACTOR = 10;
 const BOUND_EXTRA_MS = 30_000;
@@ -89,6 +92,7 @@ const QUEUE = 'bench-backlog';
 const GAUGE = 'server RSS (MB)';
 const RSS_PEAK = 'server RSS peak';
 const RESTART = 'restart, SIGTERM to first message';
+const OTHER_SERVER_CPU = "the other queue's server's CPU during this queue's counted slices";
 const MEMORY_ENGINE_REASON =
   'the memory engine keeps messages inside the server process, so a backlog cannot be preloaded before it starts (and over HTTP it would take minutes per million); run with --engine sqlite';
 
@@ -108,12 +112,13 @@ export const backlog: Scenario = {
     const perSlice = Math.max(MIN_SLICE_MESSAGES, Math.round(stocks.window / slices));
     // What a slice drains beyond what it counts: its settling, the receives and deletes in flight when it
     // stops, and the few batches past its last counted unit before the check sees it.
-    const smallMessages = stocks.warmup + slices * (SETTLE_MESSAGES + perSlice + SLICE_MARGIN_MESSAGES);
+    const smallMessages =
+      stocks.warmup + SLICE_MARGIN_MESSAGES + slices * (SETTLE_MESSAGES + perSlice + SLICE_MARGIN_MESSAGES);
     const subject = `opencmq-${context.engine}`;
     const small = `${subject}-small`;
     const large = `${subject}-${countLabel(backlogMessages)}`;
     const drains = `drains ${stocks.warmup.toLocaleString('en-US')} messages (warm-up, not counted), then ${slices} slices of ${perSlice.toLocaleString('en-US')} counted after ${SETTLE_MESSAGES.toLocaleString('en-US')} not counted, alternating with the other queue's server`;
-    const smallSetup = `engine ${context.engine}; a queue preloaded with the ${smallMessages.toLocaleString('en-US')} messages the run drains and a margin of ${SLICE_MARGIN_MESSAGES.toLocaleString('en-US')} a slice (it ends nearly empty); ${drains}`;
+    const smallSetup = `engine ${context.engine}; a queue preloaded with the ${smallMessages.toLocaleString('en-US')} messages the run drains and a margin of ${SLICE_MARGIN_MESSAGES.toLocaleString('en-US')} a slice and for the warm-up (messages in flight when a slice stops; it ends with a few margins left); ${drains}`;
     const largeSetup = `engine ${context.engine}; a queue preloaded with ${backlogMessages.toLocaleString('en-US')} messages; ${drains}; then a restart (SIGTERM, a new process on the same data directory, ReceiveMessage until a message comes back)`;
     const systems: SystemResult[] =
       context.engine === 'sqlite'
@@ -239,22 +244,36 @@ async function runDrains(
         plan.slicing,
       );
       for (const [i, drain] of drains.entries()) {
-        results.set(
-          drain.spec.system,
-          completed(context, drain.spec.system, 'subject', drain.spec.setup, {
-            version: openCmqVersion(drain.server.engine),
-            measurement: measurements[i]!,
-            gaugeName: GAUGE,
-            figures: await finish(drain),
-          }),
-        );
+        const { system, setup } = drain.spec;
+        const measurement = measurements[i]!;
+        try {
+          const figures = await finish(drain);
+          if (measurement.otherServersCores !== undefined)
+            figures.push({ name: OTHER_SERVER_CPU, value: measurement.otherServersCores, unit: 'cores' });
+          results.set(
+            system,
+            completed(context, system, 'subject', setup, {
+              version: openCmqVersion(drain.server.engine),
+              measurement,
+              gaugeName: GAUGE,
+              figures,
+            }),
+          );
+        } catch (error) {
+          results.set(system, failed(context, system, 'subject', setup, error));
+        }
       }
     }
   } finally {
     for (const drain of drains) {
-      for (const client of drain.clients) client.close();
-      await drain.server.stop();
-      rmSync(drain.dataDir, { recursive: true, force: true });
+      try {
+        for (const client of drain.clients) client.close();
+        await drain.server.stop();
+      } catch (error) {
+        context.log(`  ${drain.spec.system}: stopping its server failed: ${String(error)}`);
+      } finally {
+        rmSync(drain.dataDir, { recursive: true, force: true });
+      }
     }
   }
   return [plan.small, plan.large].map((spec) => results.get(spec.system)!);

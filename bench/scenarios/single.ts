@@ -96,18 +96,34 @@ export const single: Scenario = {
           slicing,
         );
         responseBytesAtEnd = await probe?.().catch(() => undefined);
-        sides.forEach((side, i) =>
+        sides.forEach((side, i) => {
+          const measurement = measurements[i]!;
           results.set(
             side.system,
             completed(context, side.system, side.role, side.setup, {
               version: side.version,
-              measurement: measurements[i]!,
+              measurement,
+              ...(measurement.otherServersCores === undefined
+                ? {}
+                : {
+                    figures: [
+                      {
+                        name: "the other server's CPU during this system's counted slices",
+                        value: measurement.otherServersCores,
+                        unit: 'cores',
+                      },
+                    ],
+                  }),
             }),
-          ),
-        );
+          );
+        });
       }
     } finally {
-      for (const side of sides) await side.stop();
+      for (const side of sides) {
+        await side.stop().catch((error: unknown) => {
+          context.log(`  ${side.system}: stopping its server failed: ${String(error)}`);
+        });
+      }
     }
     const systems = [subject, 'bare-http'].map((system) => results.get(system)!);
     return {
