@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readProcessCpuSeconds, startCpuMeter, type CpuUse } from './machine.js';
 import { Meter, snapshotOf } from './meter.js';
 import { defaultTimelineIntervalMs, startTimeline, type Timeline, type TimelinePoint } from './timeline.js';
-import type { Measurement, Worker } from './workload.js';
+import { untilCount, type Measurement, type Worker } from './workload.js';
 
 /**
  * Several systems measured in alternating slices instead of one window after another: every system's
@@ -183,14 +183,8 @@ async function spanOf(span: SliceSpan, meter: Meter): Promise<void> {
     await sleep(span.ms);
     return;
   }
-  const deadline = performance.now() + span.boundMs;
-  while (meter.count < span.units) {
-    if (performance.now() >= deadline) {
-      meter.error(`slice ended at its ${span.boundMs / 1000} s bound before ${span.units} units`);
-      return;
-    }
-    await sleep(2);
-  }
+  if (!(await untilCount(meter, span.units, span.boundMs)))
+    meter.error(`slice ended at its ${span.boundMs / 1000} s bound before ${span.units} units`);
 }
 
 /**

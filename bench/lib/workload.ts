@@ -113,7 +113,7 @@ export async function drive(options: DriveOptions): Promise<Measurement> {
 }
 
 /** Resolves true once the meter has counted `units`, false when `boundMs` passed first. */
-async function untilCount(meter: Meter, units: number, boundMs: number): Promise<boolean> {
+export async function untilCount(meter: Meter, units: number, boundMs: number): Promise<boolean> {
   const deadline = performance.now() + boundMs;
   while (meter.count < units) {
     if (performance.now() >= deadline) return false;

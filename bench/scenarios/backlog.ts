@@ -23,7 +23,6 @@ import {
   completed,
   failed,
   isSelected,
-  NOT_SELECTED,
   notSelected,
   ratioOf,
   type Scenario,
@@ -384,11 +383,16 @@ function readRssMB(pid: number): number | undefined {
 }
 
 function skipped(context: ScenarioContext, system: string, setup: string): SystemResult {
-  const selected =
-    context.systems === undefined || context.systems.some((wanted) => system.startsWith(wanted));
-  const reason = selected ? MEMORY_ENGINE_REASON : NOT_SELECTED;
-  if (selected) context.log(`  ${system}: skipped: ${reason}`);
-  return { system, role: 'subject', version: undefined, status: 'skipped', reason, setup };
+  if (!isSelected(context, system)) return notSelected(system, 'subject', setup);
+  context.log(`  ${system}: skipped: ${MEMORY_ENGINE_REASON}`);
+  return {
+    system,
+    role: 'subject',
+    version: undefined,
+    status: 'skipped',
+    reason: MEMORY_ENGINE_REASON,
+    setup,
+  };
 }
 
 /** 1M, 10M, 250k, 1500. */
