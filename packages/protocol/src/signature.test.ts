@@ -70,6 +70,15 @@ describe('stringToSign', () => {
     expect(stringToSign('GET', 'h', '/', params)).toBe('GETh/?Alpha=4&Zeta=2&alpha=1&beta=3');
   });
 
+  it('orders any arrival order of many keys as a code-unit sort does', () => {
+    const keys = ['msgBody.10', 'msgBody.2', 'Nonce', 'Action', 'a', 'Z', 'queueName', 'msgBody.1', 'B', 'é'];
+    const expected = [...keys].sort().map((key) => `${key}=${key.length}`);
+    for (const order of [keys, [...keys].reverse(), [...keys.slice(5), ...keys.slice(0, 5)]]) {
+      const params = new Map(order.map((key) => [key, String(key.length)]));
+      expect(stringToSign('GET', 'h', '/', params)).toBe(`GETh/?${expected.join('&')}`);
+    }
+  });
+
   it('replaces every underscore in key names by a dot when keys contain underscores', () => {
     const params = new Map([['a_b_c', '1']]);
     expect(stringToSign('POST', 'h', '/', params)).toBe('POSTh/?a.b.c=1');

@@ -142,16 +142,17 @@ export class CmqHttpServer {
           : envelope('REQUEST_TOO_LARGE', ['parameters', `${form.error.limit} parameters`], requestId);
       return cmq(response, false);
     }
-    return this.#dispatcher
-      .dispatch({
+    return this.#dispatcher.dispatchThen(
+      {
         method,
         hostHeader: request.headers.get('host'),
         path,
         params: form.params,
         requestId,
         nowMs: this.#clock.nowMs(),
-      })
-      .then(answerOk);
+      },
+      answerOk,
+    );
   }
 
   #refused(reason: RefusalReason, detail: string): WireResponse {

@@ -42,6 +42,11 @@ export class CmqDispatcher {
   }
 
   dispatch(request: CmqRequest): Promise<CmqResponse> {
+    return this.dispatchThen(request, sameResponse);
+  }
+
+  /** `dispatch(request).then(finish)` in one step: one promise and one microtask fewer per request. */
+  dispatchThen<T>(request: CmqRequest, finish: (response: CmqResponse) => T): Promise<T> {
     const { requestId } = request;
     let running: Promise<ActionResult>;
     try {
@@ -60,11 +65,11 @@ export class CmqDispatcher {
       if (action === undefined) throw new CmqError('UNKNOWN_ACTION', actionName.slice(0, 64));
       running = action.handle(request.params, this.#context);
     } catch (error) {
-      return Promise.resolve(this.#errorResponse(error, requestId));
+      return Promise.resolve(this.#errorResponse(error, requestId)).then(finish);
     }
     return running.then(
-      (result) => answer(result, requestId),
-      (error: unknown) => this.#errorResponse(error, requestId),
+      (result) => finish(answer(result, requestId)),
+      (error: unknown) => finish(this.#errorResponse(error, requestId)),
     );
   }
 
@@ -80,6 +85,10 @@ export class CmqDispatcher {
     this.#log.error('internal error', { requestId, error });
     return envelope('INTERNAL', [], requestId);
   }
+}
+
+function sameResponse(response: CmqResponse): CmqResponse {
+  return response;
 }
 
 function answer(result: ActionResult, requestId: string): CmqResponse {
