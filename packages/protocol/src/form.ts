@@ -27,9 +27,14 @@ export function decodeForm(
       const split = equals === -1 || equals > end ? end : equals;
       const key = decodeComponent(text.slice(start, split));
       if (key.length > 0) {
-        if (params.has(key)) return { ok: false, error: { kind: 'duplicate', key } };
-        if (params.size >= maxParams) return { ok: false, error: { kind: 'too-many', limit: maxParams } };
+        const size = params.size;
+        if (size >= maxParams) {
+          if (params.has(key)) return { ok: false, error: { kind: 'duplicate', key } };
+          return { ok: false, error: { kind: 'too-many', limit: maxParams } };
+        }
+        // One hash lookup a parameter: a key seen before leaves the size as it was.
         params.set(key, split === end ? '' : decodeComponent(text.slice(split + 1, end)));
+        if (params.size === size) return { ok: false, error: { kind: 'duplicate', key } };
       }
     }
     start = end + 1;

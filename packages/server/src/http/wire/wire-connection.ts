@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { RequestParser } from './request-parser.js';
 import { type ParsedRequest, type RefusalReason } from './request-parser.js';
 import type { OnBytes } from './shared-read-buffer.js';
-import { encodeResponse, type WireResponse } from './wire-response.js';
+import { encodeResponse, type EncodedResponse, type WireResponse } from './wire-response.js';
 
 export interface WireHandlers {
   /** Answers one complete request; must not throw (a throw is answered 500 and the connection closed). */
@@ -168,14 +168,14 @@ export class WireConnection {
     this.#busy = false;
     if (this.#socket.destroyed) return;
     const keepAlive = requestKeepAlive && !this.#closing && response.close !== true;
-    const bytes = encodeResponse(response, keepAlive, head);
+    const nowMs = Date.now();
+    const encoded = encodeResponse(response, keepAlive, head, nowMs);
     if (!keepAlive) {
-      this.#finish(bytes, true);
+      this.#finish(encoded, true);
       return;
     }
-    this.#socket.write(bytes);
+    this.#socket.write(encoded.text, encoded.encoding);
     // The next request starts now, even if its bytes came while this one was answered (pipelined).
-    const nowMs = Date.now();
     this.#requestStartedAtMs = nowMs;
     this.#deadlineMs =
       nowMs + (this.#parser.midRequest ? this.#timeouts.headersTimeoutMs : this.#timeouts.keepAliveTimeoutMs);
@@ -199,11 +199,11 @@ export class WireConnection {
    * arbitrarily many, so the socket is destroyed as soon as the answer is flushed. Either way it is gone
    * within the keep-alive timeout.
    */
-  #finish(bytes: string, graceful: boolean): void {
+  #finish(answer: EncodedResponse, graceful: boolean): void {
     this.#finished = true;
     this.#deadlineMs = 0;
     const socket = this.#socket;
-    socket.end(bytes);
+    socket.end(answer.text, answer.encoding);
     if (graceful) socket.resume();
     else socket.once('finish', () => socket.destroy());
     const timer = setTimeout(() => socket.destroy(), this.#timeouts.keepAliveTimeoutMs);

@@ -17,8 +17,8 @@ let dateSecond = -1;
 let dateLine = '';
 
 /** The Date header, formatted at most once a second. */
-function currentDateLine(): string {
-  const second = Math.floor(Date.now() / 1000);
+function currentDateLine(nowMs: number): string {
+  const second = Math.floor(nowMs / 1000);
   if (second !== dateSecond) {
     dateSecond = second;
     dateLine = `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
@@ -26,16 +26,33 @@ function currentDateLine(): string {
   return dateLine;
 }
 
+/** An answer's text and how to write it: 'latin1' when every character is ASCII (no UTF-8 pass needed). */
+export interface EncodedResponse {
+  readonly text: string;
+  readonly encoding: 'latin1' | 'utf8';
+}
+
 /** The bytes of an HTTP/1.1 answer: status line, headers, and the body unless the request was HEAD. */
-export function encodeResponse(response: WireResponse, keepAlive: boolean, headRequest: boolean): string {
+export function encodeResponse(
+  response: WireResponse,
+  keepAlive: boolean,
+  headRequest: boolean,
+  nowMs: number = Date.now(),
+): EncodedResponse {
+  const bodyBytes = Buffer.byteLength(response.body);
   let head =
     `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n` +
     `Content-Type: ${response.contentType ?? JSON_TYPE}\r\n` +
-    `Content-Length: ${Buffer.byteLength(response.body)}\r\n` +
-    currentDateLine() +
+    `Content-Length: ${bodyBytes}\r\n` +
+    currentDateLine(nowMs) +
     (keepAlive ? KEEP_ALIVE : CLOSE);
   if (response.headers !== undefined) {
     for (const [name, value] of Object.entries(response.headers)) head += `${name}: ${value}\r\n`;
   }
-  return headRequest ? `${head}\r\n` : `${head}\r\n${response.body}`;
+  // A body of as many UTF-8 bytes as characters is ASCII; so are the status line and our header names.
+  const ascii = bodyBytes === response.body.length && response.headers === undefined;
+  return {
+    text: headRequest ? `${head}\r\n` : `${head}\r\n${response.body}`,
+    encoding: ascii ? 'latin1' : 'utf8',
+  };
 }
