@@ -27,7 +27,9 @@ export class WireServer {
     this.#handlers = handlers;
     this.#options = options;
     // Accepted paused: each socket's handle moves to one that reads into the shared buffer (#accept).
-    this.#server = createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket));
+    // No Nagle delay (as node:http's default): an answer is written whole, so nothing is gained by holding
+    // back its last segment until the client's (possibly delayed) ACK of the ones before it.
+    this.#server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.#accept(socket));
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
