@@ -70,6 +70,13 @@ describe('stringToSign', () => {
     expect(stringToSign('GET', 'h', '/', params)).toBe('GETh/?Alpha=4&Zeta=2&alpha=1&beta=3');
   });
 
+  it('orders more keys than the insertion sort takes as a code-unit sort does', () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `k${(i * 7919) % 300}${i % 3 === 0 ? 'Z' : 'a'}`);
+    const params = new Map(keys.map((key) => [key, '1']));
+    const expected = [...keys].sort().map((key) => `${key}=1`);
+    expect(stringToSign('GET', 'h', '/', params)).toBe(`GETh/?${expected.join('&')}`);
+  });
+
   it('orders any arrival order of many keys as a code-unit sort does', () => {
     const keys = ['msgBody.10', 'msgBody.2', 'Nonce', 'Action', 'a', 'Z', 'queueName', 'msgBody.1', 'B', 'é'];
     const expected = [...keys].sort().map((key) => `${key}=${key.length}`);

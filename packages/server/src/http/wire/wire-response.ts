@@ -49,8 +49,12 @@ export function encodeResponse(
   if (response.headers !== undefined) {
     for (const [name, value] of Object.entries(response.headers)) head += `${name}: ${value}\r\n`;
   }
-  // A body of as many UTF-8 bytes as characters is ASCII; so are the status line and our header names.
-  const ascii = bodyBytes === response.body.length && response.headers === undefined;
+  // A body of as many UTF-8 bytes as characters is ASCII, and so are the status line and the default
+  // Content-Type; an answer with a Content-Type or headers of its own is written as UTF-8.
+  const ascii =
+    bodyBytes === response.body.length &&
+    response.contentType === undefined &&
+    response.headers === undefined;
   return {
     text: headRequest ? `${head}\r\n` : `${head}\r\n${response.body}`,
     encoding: ascii ? 'latin1' : 'utf8',

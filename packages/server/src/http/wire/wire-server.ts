@@ -27,9 +27,8 @@ export class WireServer {
     this.#handlers = handlers;
     this.#options = options;
     // Accepted paused: each socket's handle moves to one that reads into the shared buffer (#accept).
-    // No Nagle delay (as node:http's default): an answer is written whole, so nothing is gained by holding
-    // back its last segment until the client's (possibly delayed) ACK of the ones before it.
-    this.#server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.#accept(socket));
+    // (WireConnection turns Nagle's algorithm off on it.)
+    this.#server = createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket));
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -99,7 +98,7 @@ export class WireServer {
   /**
    * Made outside #accept: a closure there that captured `accepted` would share its scope's context with the
    * connection's onClose listener, which would then keep the accepted (and replaced) Socket alive for the
-   * connection's life, about 1 KB each (`bench/waiting-receiver-memory.ts`).
+   * connection's life, 0.6-0.8 KB each (`bench/waiting-receiver-memory.ts`).
    */
   #opener(accepted: Socket): (onBytes: OnBytes) => Socket {
     return (onBytes) => this.#reads.adopt(accepted, onBytes);
