@@ -8,13 +8,10 @@
 import { parseArgs } from 'node:util';
 import { decodeForm } from '../packages/protocol/src/form.js';
 import { makeBody } from './lib/body.js';
+import { countOption } from './lib/count-option.js';
 
 const { values } = parseArgs({ options: { forms: { type: 'string', default: '100000' } } });
-const forms = Number(values.forms);
-if (!(Number.isSafeInteger(forms) && forms > 0)) {
-  process.stderr.write(`--forms must be a positive whole number, got ${values.forms}\n`);
-  process.exit(2);
-}
+const forms = countOption('forms', values.forms);
 const params = new URLSearchParams({
   Action: 'BatchSendMessage',
   queueName: 'bench-pipeline',

@@ -9,13 +9,10 @@ import { parseArgs } from 'node:util';
 import { decodeForm, encodeForm, signRequest } from '../packages/protocol/src/index.js';
 import { SignatureVerifier } from '../packages/server/src/auth/verify-signature.js';
 import { makeBody } from './lib/body.js';
+import { countOption } from './lib/count-option.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '200000' } } });
-const requests = Number(values.requests);
-if (!(Number.isSafeInteger(requests) && requests > 0)) {
-  process.stderr.write(`--requests must be a positive whole number, got ${values.requests}\n`);
-  process.exit(2);
-}
+const requests = countOption('requests', values.requests);
 const host = '127.0.0.1:38000';
 const path = '/v2/index.php';
 const secretId = 'AKIDbench';

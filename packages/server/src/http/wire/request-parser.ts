@@ -9,17 +9,9 @@
  * smuggling (both Content-Length and Transfer-Encoding, differing Content-Lengths, a coding other than
  * chunked, obs-fold lines) is refused as malformed.
  */
-export interface RequestHead {
-  readonly method: string;
-  /** The request-target as sent (origin form: path and query). */
-  readonly target: string;
-  /** Header fields by lower-case name; repeated fields joined with ", ". */
-  readonly headers: ReadonlyMap<string, string>;
-  /** Whether the connection stays open after the answer (HTTP/1.1 unless `close`; 1.0 only with `keep-alive`). */
-  readonly keepAlive: boolean;
-  /** The client waits for `100 Continue` before sending its body. */
-  readonly expectContinue: boolean;
-}
+import { parseHead, type RequestHead } from './request-head.js';
+
+export type { RequestHead } from './request-head.js';
 
 export interface ParsedRequest extends RequestHead {
   /** The body decoded as UTF-8 (everything read on the CMQ port is text: form data). */
@@ -47,10 +39,6 @@ export interface ParserLimits {
 const CR = 13;
 const LF = 10;
 const HEAD_END = '\r\n\r\n';
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\s]+) HTTP\/1\.([01])$/;
-// Field values: visible ASCII, obs-text, space and tab; no control characters (CR/LF splitting).
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const CHUNK_SIZE_LINE = /^([0-9A-Fa-f]{1,8})[\t ]*(?:;.*)?$/;
 
 /** Shared by every parser for "nothing": a zero-length buffer cannot be written to. */
@@ -319,82 +307,4 @@ export class RequestParser {
     this.#start = this.#end = 0;
     return this.#refused;
   }
-}
-
-interface HeadFraming {
-  readonly head: RequestHead;
-  readonly chunked: boolean;
-  readonly contentLength: number;
-}
-
-/** Parses the request line and header fields (without the final CRLF CRLF); a string is the refusal. */
-function parseHead(text: string): HeadFraming | string {
-  let lineEnd = text.indexOf('\r\n');
-  if (lineEnd === -1) lineEnd = text.length;
-  const requestLine = REQUEST_LINE.exec(text.slice(0, lineEnd));
-  if (requestLine === null) return 'bad request line (expected "METHOD target HTTP/1.1")';
-  const headers = new Map<string, string>();
-  let contentLength: string | undefined;
-  let at = lineEnd + 2;
-  while (at < text.length) {
-    let end = text.indexOf('\r\n', at);
-    if (end === -1) end = text.length;
-    const colon = text.indexOf(':', at);
-    if (colon <= at || colon > end) return 'bad header line';
-    const name = text.slice(at, colon);
-    if (!TOKEN.test(name)) return 'bad header name';
-    const value = trimBlanks(text.slice(colon + 1, end));
-    if (!FIELD_VALUE.test(value)) return 'bad header value';
-    at = end + 2;
-    const key = name.toLowerCase();
-    if (key === 'content-length') {
-      if (contentLength !== undefined && contentLength !== value) return 'conflicting Content-Length';
-      contentLength = value;
-    }
-    const previous = headers.get(key);
-    headers.set(key, previous === undefined ? value : `${previous}, ${value}`);
-  }
-  const transferEncoding = headers.get('transfer-encoding');
-  if (transferEncoding !== undefined && contentLength !== undefined) {
-    return 'both Content-Length and Transfer-Encoding';
-  }
-  let chunked = false;
-  if (transferEncoding !== undefined) {
-    if (transferEncoding.toLowerCase() !== 'chunked') return 'unsupported Transfer-Encoding (only chunked)';
-    chunked = true;
-  }
-  let length = 0;
-  if (contentLength !== undefined) {
-    if (!/^\d{1,15}$/.test(contentLength)) return 'bad Content-Length';
-    length = Number(contentLength);
-  }
-  const connection = headers.get('connection')?.toLowerCase() ?? '';
-  const http11 = requestLine[3] === '1';
-  const keepAlive = http11 ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
-  const expect = headers.get('expect');
-  return {
-    head: {
-      method: requestLine[1]!,
-      target: requestLine[2]!,
-      headers,
-      keepAlive,
-      expectContinue: http11 && expect !== undefined && expect.toLowerCase() === '100-continue',
-    },
-    chunked,
-    contentLength: length,
-  };
-}
-
-/** Strips spaces and horizontal tabs only (RFC 9110 OWS): String#trim also strips \v, \f and \r. */
-function trimBlanks(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
-  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
-  return start === 0 && end === value.length ? value : value.slice(start, end);
-}
-
-function hasToken(list: string, token: string): boolean {
-  if (list.length === 0) return false;
-  return list.split(',').some((part) => trimBlanks(part) === token);
 }
