@@ -137,8 +137,10 @@ describe('LongPollWaiters', () => {
     const waiters = new LongPollWaiters(clock, 60_000);
     const first = waiters.arm('q');
     const second = track(waiters.arm('q'), T0 + 10_000);
-    waiters.signal('q', 1); // first: armed, not yet waiting
-    waiters.signal('q', 1); // must reach second
+    // Each signal reports that it reached a waiter: the first one armed and looking, the second asleep.
+    expect(waiters.signal('q', 1)).toBe(true); // first: armed, not yet waiting
+    expect(waiters.signal('q', 1)).toBe(true); // must reach second
+    expect(waiters.signal('q', 1)).toBe(false); // both already signalled: it wakes no one
     await settle();
     expect(second.done).toBe(true);
     await track(first, T0 + 10_000).promise;
@@ -149,8 +151,8 @@ describe('LongPollWaiters', () => {
     const waiters = new LongPollWaiters(clock, 60_000);
     const a = track(waiters.arm('a'), T0 + 10_000);
     const b = track(waiters.arm('b'), T0 + 10_000);
-    waiters.signal('a', 5);
-    waiters.signal('unknown', 5);
+    expect(waiters.signal('a', 5)).toBe(true);
+    expect(waiters.signal('unknown', 5)).toBe(false);
     await settle();
     expect(a.done).toBe(true);
     expect(b.done).toBe(false);

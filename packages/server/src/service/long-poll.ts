@@ -81,9 +81,10 @@ export class LongPollWaiters {
   }
 
   /** Wakes waiters of the queue not signalled yet, oldest first, until their batches cover `count`. */
-  signal(queueKey: string, count: number): void {
+  /** Returns whether it woke (or, for one looking now, asked to look again) any waiter. */
+  signal(queueKey: string, count: number): boolean {
     const set = this.#byQueue.get(queueKey);
-    if (set === undefined) return;
+    if (set === undefined) return false;
     let covered = 0;
     for (const entry of set) {
       if (covered >= count) break;
@@ -92,6 +93,7 @@ export class LongPollWaiters {
       covered += entry.wants;
       entry.wake?.();
     }
+    return covered > 0;
   }
 
   /** The backstop: wakes the oldest sleeping waiter of each queue. Runs only while someone waits. */

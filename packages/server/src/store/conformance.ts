@@ -396,7 +396,10 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
 
       it('signals waiting consumers when messages become ready', async () => {
         const signals: Array<[string, number]> = [];
-        const stop = store.onMessagesReady((key, count) => signals.push([key, count]));
+        const stop = store.onMessagesReady((key, count) => {
+          signals.push([key, count]);
+          return false;
+        });
         await send('Orders', ['a', 'b']);
         await send('Orders', ['delayed'], T0, 1);
         expect(signals).toContainEqual(['orders', 2]);
@@ -540,7 +543,10 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         await createQueue('dlq');
         await store.updateQueue('Orders', { deadLetterPolicy: byReceiveCount('dlq', 2) }, T0);
         const signals: Array<[string, number]> = [];
-        const stop = store.onMessagesReady((key, count) => signals.push([key, count]));
+        const stop = store.onMessagesReady((key, count) => {
+          signals.push([key, count]);
+          return false;
+        });
         const [id] = await send('Orders', ['poison'], T0);
         const [first] = await store.receiveMessages('Orders', vt(10), T0 + 1000);
         // One receive is below the limit: the message comes back to its queue.
@@ -663,7 +669,10 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         await store.getQueueStats('src2', T0 + 10_010);
         expect((await store.getQueueStats('dlq', T0 + 10_010)).activeMsgNum).toBe(4);
         const signals: Array<[string, number]> = [];
-        const stop = store.onMessagesReady((key, count) => signals.push([key, count]));
+        const stop = store.onMessagesReady((key, count) => {
+          signals.push([key, count]);
+          return false;
+        });
         expect(await store.redriveMessages('DLQ', { max: 2 }, T0 + 20_000)).toBe(2);
         stop();
         expect(signals).toContainEqual(['orders', 1]);
@@ -782,7 +791,10 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         const handle = (body: string) => handleOf(received.find((m) => m.body === body));
         await store.deleteMessages('Orders', [handle('m3'), handle('m1'), handle('m2')], T0 + 5000);
         const signals: Array<[string, number]> = [];
-        const stop = store.onMessagesReady((key, count) => signals.push([key, count]));
+        const stop = store.onMessagesReady((key, count) => {
+          signals.push([key, count]);
+          return false;
+        });
         expect(await store.rewindQueue('ORDERS', T0 + 1000, T0 + 6000)).toBe(2);
         stop();
         expect(signals).toContainEqual(['orders', 2]);

@@ -3,6 +3,9 @@ import type { Queue, QueueAttributes } from '../domain/queue.js';
 import type { ReceiptHandle } from '../domain/receipt-handle.js';
 import type { MessageInfo, TraceEvent } from '../domain/trace.js';
 
+/** Told that `count` messages of a queue may be ready; returns whether it woke a receiver. */
+export type ReadyListener = (queueKey: string, count: number) => boolean;
+
 /**
  * The storage port, derived from queue semantics. Every engine (memory, SQLite, later PostgreSQL) passes
  * store/conformance.ts. Rules every engine keeps:
@@ -88,9 +91,11 @@ export interface Store {
 
   /**
    * Tells the listener that messages of a queue (by case-insensitive key) may have become ready. Only a
-   * hint to shorten long polls; waiters keep a polling backstop.
+   * hint to shorten long polls; waiters keep a polling backstop. The listener returns whether it woke a
+   * receiver (whose receive then writes): an engine with group commit lets such a write share the sync of
+   * the write that signalled it.
    */
-  onMessagesReady(listener: (queueKey: string, count: number) => void): () => void;
+  onMessagesReady(listener: ReadyListener): () => void;
   close(): Promise<void>;
 }
 

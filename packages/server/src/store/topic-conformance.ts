@@ -499,7 +499,10 @@ export function runTopicStoreConformance(
         await createQueue('Inbox');
         const sub = await subscribeQueue('Events', 'q', 'INBOX');
         const signals: Array<[string, number]> = [];
-        const stop = store.onMessagesReady((key, count) => signals.push([key, count]));
+        const stop = store.onMessagesReady((key, count) => {
+          signals.push([key, count]);
+          return false;
+        });
         await publish('Events', [msg('{"raw":true}', ['tag'], 'some.key'), msg('second')], T0 + 100);
         stop();
         expect(signals.filter(([key]) => key === 'inbox').reduce((n, [, count]) => n + count, 0)).toBe(2);

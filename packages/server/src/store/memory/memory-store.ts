@@ -12,6 +12,7 @@ import type {
   CreateQueueInput,
   DeleteOutcome,
   ListQuery,
+  ReadyListener,
   ReceiveRequest,
   Store,
   TracePruning,
@@ -436,7 +437,7 @@ class MemoryStore implements Store, TopicStore {
     });
   }
 
-  onMessagesReady(listener: (queueKey: string, count: number) => void): () => void {
+  onMessagesReady(listener: ReadyListener): () => void {
     return this.#listeners.add(listener);
   }
 

@@ -61,7 +61,10 @@ describe('GroupCommit with WalSync', () => {
     let syncsAtHook = -1;
     const first = commit.run((afterCommit) => {
       insert.run('first');
-      afterCommit(() => (syncsAtHook = wal.syncs));
+      afterCommit(() => {
+        syncsAtHook = wal.syncs;
+        return false;
+      });
     });
     let firstDone = false;
     void first.then(() => (firstDone = true));
@@ -109,12 +112,37 @@ describe('GroupCommit with WalSync', () => {
       afterCommit(() => {
         // A long-polling receiver woken by the send: its write is queued a few microtasks later.
         void Promise.resolve().then(() => (reaction = commit.run(() => insert.run('receive'))));
+        return true;
       });
     });
     expect(reaction).toBeDefined();
     await reaction;
     expect(rows()).toEqual(['send', 'receive']);
     expect(wal.syncs).toBe(1);
+  });
+
+  it('starts the sync at once when no after-commit hook woke anyone', async () => {
+    const { wal, commit, insert, rows } = setUp();
+    let runningAfterHooks: boolean | undefined;
+    let later: Promise<unknown> | undefined;
+    await commit.run((afterCommit) => {
+      insert.run('send');
+      // A send to a queue nobody waits on: the signal wakes no one.
+      afterCommit(() => false);
+      afterCommit(() => {
+        // Seen a microtask after the hooks: the batch's sync has been asked for already, without waiting a
+        // turn for writes its hooks might have caused; a write queued now waits for the next one.
+        void Promise.resolve().then(() => {
+          runningAfterHooks = wal.running;
+          later = commit.run(() => insert.run('later'));
+        });
+        return false;
+      });
+    });
+    expect(runningAfterHooks).toBe(true);
+    await later;
+    expect(rows()).toEqual(['send', 'later']);
+    expect(wal.syncs).toBe(2);
   });
 
   it('rolls back only the operation that throws and reports the rollback when one operation of a batch fails', async () => {

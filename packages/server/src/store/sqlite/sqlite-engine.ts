@@ -281,6 +281,8 @@ export class SqliteEngine extends SqliteStore implements TopicStore {
       afterCommit(() => {
         for (const subscriptionId of pushed)
           for (const listener of this.#deliveryListeners) listener(subscriptionId);
+        // A push worker woken here leases its deliveries: a write.
+        return pushed.size > 0 && this.#deliveryListeners.size > 0;
       });
       return messages.map((_, i) => String(firstId + i));
     });

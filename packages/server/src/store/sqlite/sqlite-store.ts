@@ -17,6 +17,7 @@ import type {
   CreateQueueInput,
   DeleteOutcome,
   ListQuery,
+  ReadyListener,
   ReceiveRequest,
   Store,
   TracePruning,
@@ -44,7 +45,8 @@ const STATE_NAMES: Record<number, MessageLocation> = {
   [DELAYED]: 'delayed',
   [INFLIGHT]: 'inflight',
 };
-export type AfterCommit = (hook: () => void) => void;
+/** Adds a hook run after COMMIT; the hook returns whether it woke anyone whose work writes (GroupCommit). */
+export type AfterCommit = (hook: () => boolean) => void;
 
 /** See SqliteStore.queueWriter. */
 export interface RawQueueWriter {
@@ -574,7 +576,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  onMessagesReady(listener: (queueKey: string, count: number) => void): () => void {
+  onMessagesReady(listener: ReadyListener): () => void {
     return this.listeners.add(listener);
   }
 
