@@ -44,6 +44,16 @@ function setUp(walPath?: string) {
   return { db, wal, commit, insert, rows, rollbacks, events };
 }
 
+/** Resolves once `first`'s fdatasync runs, or (on a disk faster than these turns) once `first` has settled. */
+async function untilSyncing(wal: WalSync, first: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void first.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!wal.running && !settled) await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('GroupCommit with WalSync', () => {
   it('acknowledges writes only after the WAL was fdatasynced, once for all writes queued in one turn', async () => {
     const { wal, commit, insert, rows } = setUp();
@@ -66,11 +76,9 @@ describe('GroupCommit with WalSync', () => {
         return false;
       });
     });
-    let firstDone = false;
-    void first.then(() => (firstDone = true));
     // Queued after the first batch has committed, while its fdatasync runs on the thread pool (or, on a
     // disk faster than these turns, after it).
-    while (!wal.running && !firstDone) await new Promise((resolve) => setImmediate(resolve));
+    await untilSyncing(wal, first);
     const second = commit.run(() => insert.run('second'));
     await first;
     expect(syncsAtHook).toBe(0);
@@ -82,9 +90,7 @@ describe('GroupCommit with WalSync', () => {
   it('holds writes queued during a sync until it has ended, then commits them as one batch', async () => {
     const { wal, commit, insert, rows } = setUp();
     const first = commit.run(() => insert.run('first'));
-    let firstDone = false;
-    void first.then(() => (firstDone = true));
-    while (!wal.running && !firstDone) await new Promise((resolve) => setImmediate(resolve));
+    await untilSyncing(wal, first);
     // Three writes queued on three turns while the first batch's fdatasync runs (or, on a disk faster than
     // these turns, after it).
     const runningWhenQueued: boolean[] = [];
@@ -102,6 +108,21 @@ describe('GroupCommit with WalSync', () => {
     // All three queued during the first sync (the usual case; a disk faster than three turns may end it
     // sooner): they ran as one batch after it.
     if (runningWhenQueued.every(Boolean)) expect(commit.stats.batches).toBe(2);
+  });
+
+  it('flushes what queued during a sync one turn after its answers, so a write sent in reply joins the batch', async () => {
+    const { wal, commit, insert, rows } = setUp();
+    const first = commit.run(() => insert.run('first'));
+    await untilSyncing(wal, first);
+    const queuedDuringSync = wal.running;
+    const during = commit.run(() => insert.run('during'));
+    // A client answered by the sync sends its next write at once: here one immediate after the answer.
+    const reply = first.then(
+      () => new Promise((resolve) => setImmediate(() => resolve(commit.run(() => insert.run('reply'))))),
+    );
+    await Promise.all([first, during, reply]);
+    expect(rows()).toEqual(['first', 'during', 'reply']);
+    if (queuedDuringSync) expect(commit.stats.batches).toBe(2);
   });
 
   it("lets a write queued in reaction to a batch's after-commit hooks share its sync when the disk was idle", async () => {
