@@ -80,8 +80,10 @@ export class LongPollWaiters {
     return new ArmedWaiter(entry, this.#clock, this.#release);
   }
 
-  /** Wakes waiters of the queue not signalled yet, oldest first, until their batches cover `count`. */
-  /** Returns whether it woke (or, for one looking now, asked to look again) any waiter. */
+  /**
+   * Wakes waiters of the queue not signalled yet, oldest first, until their batches cover `count`. Returns
+   * whether it woke any (or asked one looking now to look again).
+   */
   signal(queueKey: string, count: number): boolean {
     const set = this.#byQueue.get(queueKey);
     if (set === undefined) return false;

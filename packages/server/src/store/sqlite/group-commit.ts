@@ -150,8 +150,7 @@ export class GroupCommit {
    * queued during a sync (`afterSync`) is flushed one turn later still, after the event loop has polled
    * once more: the batch's answers have just gone out, and the requests that come straight back (and any
    * read already waiting) join the batch instead of waiting for the next sync. In `single` on the Intel
-   * machine this gave B/A 1.030 and 1.032 (`compare-trees`, server CPU -2.5 %), two turns 1.008 (0014
-   * item 14).
+   * machine this gave B/A 1.017-1.032 (`compare-trees`, server CPU -2.5 %), two turns 1.008 (0014 item 14).
    */
   #schedule(afterSync = false): void {
     if (this.#scheduled || this.#pending.length === 0 || this.#wal.running) return;
