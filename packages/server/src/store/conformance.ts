@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { rejectsWith, T0, testQueueAttributes } from './conformance-support.js';
+import { recordReadySignals, rejectsWith, T0, testQueueAttributes } from './conformance-support.js';
 import type { DeadLetterPolicy } from '../domain/dead-letter-policy.js';
 import type { ReceivedMessage } from '../domain/message.js';
 import type { QueueAttributes } from '../domain/queue.js';
@@ -395,11 +395,7 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
       });
 
       it('signals waiting consumers when messages become ready', async () => {
-        const signals: Array<[string, number]> = [];
-        const stop = store.onMessagesReady((key, count) => {
-          signals.push([key, count]);
-          return false;
-        });
+        const { signals, stop } = recordReadySignals(store);
         await send('Orders', ['a', 'b']);
         await send('Orders', ['delayed'], T0, 1);
         expect(signals).toContainEqual(['orders', 2]);
@@ -542,11 +538,7 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
       it('moves a message whose visibility ends after exactly maxReceiveCount receives', async () => {
         await createQueue('dlq');
         await store.updateQueue('Orders', { deadLetterPolicy: byReceiveCount('dlq', 2) }, T0);
-        const signals: Array<[string, number]> = [];
-        const stop = store.onMessagesReady((key, count) => {
-          signals.push([key, count]);
-          return false;
-        });
+        const { signals, stop } = recordReadySignals(store);
         const [id] = await send('Orders', ['poison'], T0);
         const [first] = await store.receiveMessages('Orders', vt(10), T0 + 1000);
         // One receive is below the limit: the message comes back to its queue.
@@ -668,11 +660,7 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         await store.getQueueStats('Orders', T0 + 10_010);
         await store.getQueueStats('src2', T0 + 10_010);
         expect((await store.getQueueStats('dlq', T0 + 10_010)).activeMsgNum).toBe(4);
-        const signals: Array<[string, number]> = [];
-        const stop = store.onMessagesReady((key, count) => {
-          signals.push([key, count]);
-          return false;
-        });
+        const { signals, stop } = recordReadySignals(store);
         expect(await store.redriveMessages('DLQ', { max: 2 }, T0 + 20_000)).toBe(2);
         stop();
         expect(signals).toContainEqual(['orders', 1]);
@@ -790,11 +778,7 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         const received = await store.receiveMessages('Orders', vt(30), T0 + 5000);
         const handle = (body: string) => handleOf(received.find((m) => m.body === body));
         await store.deleteMessages('Orders', [handle('m3'), handle('m1'), handle('m2')], T0 + 5000);
-        const signals: Array<[string, number]> = [];
-        const stop = store.onMessagesReady((key, count) => {
-          signals.push([key, count]);
-          return false;
-        });
+        const { signals, stop } = recordReadySignals(store);
         expect(await store.rewindQueue('ORDERS', T0 + 1000, T0 + 6000)).toBe(2);
         stop();
         expect(signals).toContainEqual(['orders', 2]);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { rejectsWith, T0, testQueueAttributes } from './conformance-support.js';
+import { recordReadySignals, rejectsWith, T0, testQueueAttributes } from './conformance-support.js';
 import type { QueueAttributes } from '../domain/queue.js';
 import type {
   Delivery,
@@ -498,11 +498,7 @@ export function runTopicStoreConformance(
       it('enqueues the raw body as a ready message of the queue, matched case-insensitively', async () => {
         await createQueue('Inbox');
         const sub = await subscribeQueue('Events', 'q', 'INBOX');
-        const signals: Array<[string, number]> = [];
-        const stop = store.onMessagesReady((key, count) => {
-          signals.push([key, count]);
-          return false;
-        });
+        const { signals, stop } = recordReadySignals(store);
         await publish('Events', [msg('{"raw":true}', ['tag'], 'some.key'), msg('second')], T0 + 100);
         stop();
         expect(signals.filter(([key]) => key === 'inbox').reduce((n, [, count]) => n + count, 0)).toBe(2);

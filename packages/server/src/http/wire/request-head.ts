@@ -159,7 +159,7 @@ function isToken(text: string, from: number, to: number): boolean {
   return true;
 }
 
-/** Why a header line whose name did not end in a colon is refused (the reasons the checks before 0014 gave). */
+/** Why a header line whose name did not end in a colon is refused: no colon on the line, or a bad name. */
 function badHeaderLine(text: string, at: number): string {
   let end = text.indexOf('\r\n', at);
   if (end === -1) end = text.length;
