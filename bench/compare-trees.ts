@@ -13,15 +13,19 @@
  * about 5 % as noise. A tree whose requests failed is reported with its error count.
  *
  *   node --import tsx bench/compare-trees.ts <tree A> <tree B> [--slices 10] [--slice-ms 1500]
+ *     [--a-node-option=--OPTION …] [--b-node-option=--OPTION …]
  *
  * A tree is a checkout whose node_modules resolve `@opencmq/*` into that tree (a `git worktree add` with
  * `npm ci` run in it); each server runs that tree's `packages/server/src/main.ts` with the SQLite engine.
+ * `--a-node-option` and `--b-node-option` (repeatable, as `--server-node-option` of run.ts) give one
+ * side's server a Node or V8 option: the same tree twice with a flag on one side compares the flag.
  */
 import { parseArgs } from 'node:util';
 import { callOrThrow, CmqBenchClient } from './lib/cmq-client.js';
 import { driveInterleaved, timeSlices, type InterleavedSystem } from './lib/interleaved-workload.js';
 import type { Measurement } from './lib/workload.js';
 import { startOpenCmq } from './lib/opencmq-server.js';
+import { isServerNodeOption } from './lib/server-node-option.js';
 import { sendersOn } from './lib/single-load.js';
 
 const QUEUE = 'bench-compare';
@@ -33,13 +37,22 @@ const { values, positionals } = parseArgs({
   options: {
     slices: { type: 'string', default: '10' },
     'slice-ms': { type: 'string', default: '1500' },
+    'a-node-option': { type: 'string', multiple: true, default: [] },
+    'b-node-option': { type: 'string', multiple: true, default: [] },
   },
 });
 const slices = Number(values.slices);
 const sliceMs = Number(values['slice-ms']);
-if (positionals.length !== 2 || !(slices >= 2) || !(sliceMs >= 100)) {
+const nodeOptions = [values['a-node-option'], values['b-node-option']];
+if (
+  positionals.length !== 2 ||
+  !(slices >= 2) ||
+  !(sliceMs >= 100) ||
+  !nodeOptions.every((options) => options.every(isServerNodeOption))
+) {
   process.stderr.write(
-    'usage: compare-trees.ts <tree A> <tree B> [--slices N >= 2] [--slice-ms MS >= 100]\n',
+    'usage: compare-trees.ts <tree A> <tree B> [--slices N >= 2] [--slice-ms MS >= 100] ' +
+      '[--a-node-option=--OPTION] [--b-node-option=--OPTION] (options repeatable, no spaces, not --cpu-prof*)\n',
   );
   process.exit(2);
 }
@@ -52,8 +65,11 @@ interface Totals {
 }
 
 /** Starts a tree's server with the queue and its load; `stop` closes both. */
-async function start(tree: string): Promise<{ load: InterleavedSystem; stop: () => Promise<void> }> {
-  const server = await startOpenCmq({ repoRoot: tree, engine: 'sqlite' });
+async function start(
+  tree: string,
+  options: readonly string[],
+): Promise<{ load: InterleavedSystem; stop: () => Promise<void> }> {
+  const server = await startOpenCmq({ repoRoot: tree, engine: 'sqlite', nodeOptions: options });
   const clients: CmqBenchClient[] = [];
   const stop = async () => {
     for (const client of clients) client.close();
@@ -84,7 +100,7 @@ function add(totals: Totals, m: Measurement): void {
 async function pass(order: readonly number[], slicesEach: number): Promise<number> {
   const started: Array<Awaited<ReturnType<typeof start>>> = [];
   try {
-    for (const i of order) started[i] = await start(positionals[i]!);
+    for (const i of order) started[i] = await start(positionals[i]!, nodeOptions[i]!);
     const [a, b] = await driveInterleaved(
       started.map((s) => s.load),
       timeSlices({ warmupMs: WARMUP_MS, durationMs: slicesEach * sliceMs, sliceMs, settleMs: SETTLE_MS }),
@@ -104,7 +120,7 @@ const bFirst = await pass([1, 0], slices - firstHalf);
 for (const [i, tree] of positionals.entries()) {
   const cpuMicros = (totals[i]!.cpuSeconds / totals[i]!.requests) * 1e6;
   process.stdout.write(
-    `${'AB'[i]} ${tree}: ${Math.round(rateOf(totals[i]!))} req/s, server CPU ${cpuMicros.toFixed(1)} µs a request` +
+    `${'AB'[i]} ${tree}${nodeOptions[i]!.length > 0 ? ` (${nodeOptions[i]!.join(' ')})` : ''}: ${Math.round(rateOf(totals[i]!))} req/s, server CPU ${cpuMicros.toFixed(1)} µs a request` +
       (totals[i]!.errors > 0 ? `, ${totals[i]!.errors} errors (the comparison is not valid)` : '') +
       '\n',
   );
