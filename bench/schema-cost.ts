@@ -18,6 +18,10 @@
  * Layouts run in turn, round after round, so the machine's drift lands on all of them alike; the figure is
  * the process's CPU (user + system) per message.
  *
+ * A raw cycle overstates what a layout gives the engine: per-queue tables, 0.83 of `current` here, saved
+ * about 5 % of the engine's CPU a message (bench/store-cost.ts) and cost much with many queues; they were
+ * built and dropped (docs/decisions/0014, "third session").
+ *
  *   node --import tsx bench/schema-cost.ts [--rounds 3] [--cycles 20000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
