@@ -29,6 +29,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { RECEIPT_TOKEN_LIMIT } from '../packages/server/src/domain/receipt-handle.js';
+import { receiptToken } from '../packages/server/src/store/sqlite/statements.js';
 import { countOption } from './lib/count-option.js';
 
 const { values } = parseArgs({
@@ -45,7 +47,8 @@ type Layout = (typeof LAYOUTS)[number];
 
 const BATCH = 16;
 const BACKLOG_BATCHES = 64;
-const TOKEN_MODULUS = 1_000_000;
+/** The engine's (statements.ts): tokens in [1, RECEIPT_TOKEN_LIMIT). */
+const TOKEN_MODULUS = RECEIPT_TOKEN_LIMIT - 1;
 const VISIBILITY_MS = 30_000;
 const BODY = 'x'.repeat(256);
 const COLUMNS = `state INTEGER NOT NULL, visible_at_ms INTEGER NOT NULL, enqueued_at_ms INTEGER NOT NULL,
@@ -122,8 +125,8 @@ class LifeCycle {
     this.#db.exec('COMMIT');
     this.#db.exec('BEGIN IMMEDIATE');
     for (const id of ids) {
-      const token = ((tokenBase + (id % TOKEN_MODULUS)) % TOKEN_MODULUS) + 1;
-      if (this.#delete.run(id, token, this.#nowMs, 0).changes !== 1) throw new Error(`delete ${id} failed`);
+      if (this.#delete.run(id, receiptToken(tokenBase, id), this.#nowMs, 0).changes !== 1)
+        throw new Error(`delete ${id} failed`);
     }
     this.#db.exec('COMMIT');
   }
