@@ -3,9 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeBody, nowMs } from './body.js';
 import { arrayParams, callOrThrow, CmqBenchClient, type CmqEnvelope } from './cmq-client.js';
-import { cmqConsumer } from './cmq-workers.js';
+import { cmqBatchSender, cmqConsumer } from './cmq-workers.js';
 import { Meter } from './meter.js';
 import { startOpenCmq, type OpenCmqServer } from './opencmq-server.js';
+import { Semaphore } from './semaphore.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const started: OpenCmqServer[] = [];
@@ -89,4 +90,33 @@ describe('cmqConsumer', () => {
       deleter.close();
     }
   }, 60_000);
+});
+
+describe('cmqBatchSender', () => {
+  it('gives its permits back when the run stopped while it waited for room, and sends nothing', async () => {
+    // Never called: the gate holds the sender until the run has stopped.
+    const client = new CountingClient({ host: '127.0.0.1', port: 9, secretId: 'id', secretKey: 'key' });
+    const gate = new Semaphore(16);
+    expect(gate.acquire(16)).toBe(true);
+    let stop = () => {};
+    const run = { stopped: false, whenStopped: new Promise<void>((done) => (stop = done)) };
+    const meter = new Meter();
+    const sending = cmqBatchSender(client, {
+      action: 'BatchSendMessage',
+      target: { queueName: 'workers' },
+      batch: 16,
+      gate,
+      permitsPerBatch: 16,
+      meter,
+    })(run);
+    run.stopped = true;
+    stop();
+    // The consumers free the room: the sender takes it, sees the stop and hands it back.
+    gate.release(16);
+    await sending;
+    expect(client.calls).toBe(0);
+    expect(gate.available).toBe(16);
+    expect(meter.errors).toBe(0);
+    client.close();
+  });
 });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeBody, nowMs, readSentAt } from './body.js';
 import { arrayParams, type CmqBenchClient, NO_MESSAGE_CODE } from './cmq-client.js';
-import type { Meter } from './meter.js';
+import type { Meter, MeterSink } from './meter.js';
 import type { Semaphore } from './semaphore.js';
 import type { TokenBucket } from './token-bucket.js';
 import type { Worker } from './workload.js';
@@ -28,6 +28,11 @@ export function cmqBatchSender(client: CmqBenchClient, options: BatchSenderOptio
     while (!run.stopped) {
       if (options.pacer !== undefined && !(await options.pacer.take(options.batch))) break;
       if (!(await options.gate.acquire(options.permitsPerBatch))) break;
+      if (run.stopped) {
+        // Stopped while waiting for room: the permits go back, or a drained backlog never reads as empty.
+        options.gate.release(options.permitsPerBatch);
+        break;
+      }
       const body = makeBody(nowMs());
       const params = {
         ...options.target,
@@ -60,7 +65,7 @@ export interface ConsumerOptions {
   readonly batch: number;
   readonly pollingWaitSeconds: number;
   readonly gate: Semaphore | undefined;
-  readonly meter: Meter;
+  readonly meter: MeterSink;
   /**
    * The connection deletes go on. The consumer does not wait for a delete's answer before its next
    * receive, but for the previous delete's before sending the next: at most one receive and one delete

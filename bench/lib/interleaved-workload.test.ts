@@ -189,4 +189,39 @@ describe('driveInterleaved', () => {
     expect(stuck!.otherServersCores).toBeGreaterThanOrEqual(0);
     expect(drained!.otherServersCores).toBeUndefined();
   });
+  it("waits for a system's afterSlice before the next slice starts, and counts its failure as that system's error", async () => {
+    const events: string[] = [];
+    const system = (name: string, fails: boolean) => ({
+      serverPid: undefined,
+      workers: (meter: Meter): Worker[] => {
+        events.push(`${name} start`);
+        return [
+          async (run) => {
+            while (!run.stopped) {
+              meter.add(1);
+              await new Promise((resolve) => setTimeout(resolve, 5));
+            }
+          },
+        ];
+      },
+      afterSlice: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        events.push(`${name} after`);
+        if (fails) throw new Error(`${name} left work behind`);
+      },
+    });
+    const [clean, failing] = await driveInterleaved(
+      [system('a', false), system('b', true)],
+      timeSlices({ warmupMs: 20, durationMs: 100, sliceMs: 50, settleMs: 10 }),
+    );
+    // Warm-ups, then A B B A: every slice's afterSlice ends before the next slice's workers start.
+    expect(events).toEqual(
+      ['a', 'b', 'a', 'b', 'b', 'a'].flatMap((name) => [`${name} start`, `${name} after`]),
+    );
+    expect(clean!.errors).toBe(0);
+    // The warm-up's failure and both counted slices' failures.
+    expect(failing!.errors).toBe(3);
+    expect(failing!.errorSamples).toEqual(['b left work behind']);
+    expect(failing!.count).toBeGreaterThan(0);
+  });
 });

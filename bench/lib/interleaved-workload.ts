@@ -23,6 +23,12 @@ export interface InterleavedSystem {
   readonly serverPid: number | undefined;
   /** Sampled every 100 ms of the counted parts (e.g. the server's memory); its mean is reported. */
   readonly gauge?: () => number;
+  /**
+   * Runs after a slice's workers have stopped and before the next slice starts, uncounted: waits until
+   * the work they started has finished (a pipeline's backlog received, lib/sliced-pipeline.ts), so none
+   * of it runs in another system's slice. One that throws counts as an error of this system.
+   */
+  readonly afterSlice?: () => Promise<void>;
 }
 
 /**
@@ -74,18 +80,24 @@ export async function driveInterleaved(
   options: InterleaveOptions,
 ): Promise<InterleavedMeasurement[]> {
   const totals = systems.map(() => ({ meter: new Meter(), parts: [] as CountedPart[], othersCpuSeconds: 0 }));
-  for (const system of systems) await runSlice(system, options.warmup, undefined);
+  for (const [index, system] of systems.entries())
+    await runSlice(system, options.warmup, undefined, totals[index]!.meter);
   const otherPids = (index: number) =>
     systems.flatMap((other, i) => (i === index || other.serverPid === undefined ? [] : [other.serverPid]));
   for (const index of sliceOrder(systems.length, options.slices)) {
     const others = otherPids(index);
     let othersBefore = 0;
-    const part = await runSlice(systems[index]!, options.settle, {
-      span: options.slice,
-      intervalMs: options.timelineIntervalMs,
-      total: totals[index]!.meter,
-      onCountStart: () => (othersBefore = cpuSecondsOf(others)),
-    });
+    const part = await runSlice(
+      systems[index]!,
+      options.settle,
+      {
+        span: options.slice,
+        intervalMs: options.timelineIntervalMs,
+        total: totals[index]!.meter,
+        onCountStart: () => (othersBefore = cpuSecondsOf(others)),
+      },
+      totals[index]!.meter,
+    );
     totals[index]!.othersCpuSeconds += cpuSecondsOf(others) - othersBefore;
     totals[index]!.parts.push(part!);
   }
@@ -122,7 +134,15 @@ interface CountedPart {
 
 /** Load on one system that counts nowhere (a warm-up before the system's peers are started). */
 export async function warmUp(system: InterleavedSystem, span: SliceSpan): Promise<void> {
-  await runSlice(system, span, undefined);
+  await runSlice(system, span, undefined, undefined);
+}
+
+/** The counted part of a slice: its span, its timeline's interval, the meter it adds to. */
+interface CountedSpan {
+  readonly span: SliceSpan;
+  readonly intervalMs: number;
+  readonly total: Meter;
+  readonly onCountStart: () => void;
 }
 
 /** Bound on waiting for a slice's workers to finish their requests in flight. */
@@ -131,12 +151,25 @@ const GAUGE_INTERVAL_MS = 100;
 
 /**
  * One slice: `uncounted` of load, then, when `count` is given, `count.span` counted into `count.total`.
- * Units completing after the counted part ends are not counted (as in drive()).
+ * Units completing after the counted part ends are not counted (as in drive()). A failed `afterSlice`
+ * counts in `errors`, and is thrown when there is none.
  */
 async function runSlice(
   system: InterleavedSystem,
   uncounted: SliceSpan,
-  count: { span: SliceSpan; intervalMs: number; total: Meter; onCountStart: () => void } | undefined,
+  count: CountedSpan | undefined,
+  errors: Meter | undefined,
+): Promise<CountedPart | undefined> {
+  const part = await loadSlice(system, uncounted, count);
+  await finishSlice(system, errors);
+  return part;
+}
+
+/** A slice's load: its workers started, its parts waited out, its workers stopped. */
+async function loadSlice(
+  system: InterleavedSystem,
+  uncounted: SliceSpan,
+  count: CountedSpan | undefined,
 ): Promise<CountedPart | undefined> {
   let signalStop = () => {};
   const state = { stopped: false, whenStopped: new Promise<void>((resolve) => (signalStop = resolve)) };
@@ -174,6 +207,17 @@ async function runSlice(
     state.stopped = true;
     signalStop();
     await Promise.race([Promise.allSettled(running), sleep(STOP_BOUND_MS, undefined, { ref: false })]);
+  }
+}
+
+/** A system's afterSlice; its failure counts in `errors`, and is thrown when there is none. */
+async function finishSlice(system: InterleavedSystem, errors: Meter | undefined): Promise<void> {
+  if (system.afterSlice === undefined) return;
+  try {
+    await system.afterSlice();
+  } catch (error) {
+    if (errors === undefined) throw error;
+    errors.error(error);
   }
 }
 

@@ -56,6 +56,9 @@ export class Meter {
   }
 }
 
+/** What a worker records into: a Meter, or something that hands each call on to one (lib/sliced-pipeline.ts). */
+export type MeterSink = Pick<Meter, 'add' | 'recordLatencyMs' | 'error'>;
+
 export interface MeterSnapshot {
   readonly count: number;
   readonly errors: number;

@@ -8,13 +8,14 @@ export interface OpenCmqSession {
   client(): CmqBenchClient;
   /** Closes every client opened so far (a workload's onStop), the server stays up. */
   closeClients(): void;
+  /** Closes every client and stops the server. */
+  close(): Promise<void>;
 }
 
-/** Starts OpenCMQ, runs `body`, then closes every client and stops the server, whatever `body` did. */
-export async function withOpenCmq<T>(
-  options: Pick<OpenCmqOptions, 'repoRoot' | 'engine' | 'cpuProfileDir' | 'nodeOptions'>,
-  body: (session: OpenCmqSession) => Promise<T>,
-): Promise<T> {
+type SessionOptions = Pick<OpenCmqOptions, 'repoRoot' | 'engine' | 'cpuProfileDir' | 'nodeOptions'>;
+
+/** Starts OpenCMQ; the caller closes the session (a scenario that keeps several systems up at once). */
+export async function openCmqSession(options: SessionOptions): Promise<OpenCmqSession> {
   const server = await startOpenCmq({
     repoRoot: options.repoRoot,
     engine: options.engine,
@@ -22,21 +23,33 @@ export async function withOpenCmq<T>(
     nodeOptions: options.nodeOptions,
   });
   const clients: CmqBenchClient[] = [];
-  const session: OpenCmqSession = {
+  const closeClients = () => {
+    for (const client of clients) client.close();
+  };
+  return {
     server,
     client() {
       const client = new CmqBenchClient(server);
       clients.push(client);
       return client;
     },
-    closeClients() {
-      for (const client of clients) client.close();
+    closeClients,
+    async close() {
+      closeClients();
+      await server.stop();
     },
   };
+}
+
+/** Starts OpenCMQ, runs `body`, then closes every client and stops the server, whatever `body` did. */
+export async function withOpenCmq<T>(
+  options: SessionOptions,
+  body: (session: OpenCmqSession) => Promise<T>,
+): Promise<T> {
+  const session = await openCmqSession(options);
   try {
     return await body(session);
   } finally {
-    session.closeClients();
-    await server.stop();
+    await session.close();
   }
 }

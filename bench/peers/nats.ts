@@ -2,7 +2,7 @@ import { AckPolicy, connect, RetentionPolicy, StorageType, type NatsConnection }
 import { findPidByName } from '../lib/machine.js';
 import { packageVersion } from '../lib/package-version.js';
 import { makeBody, nowMs, readSentAt } from '../lib/body.js';
-import type { Meter } from '../lib/meter.js';
+import type { MeterSink } from '../lib/meter.js';
 import { Semaphore } from '../lib/semaphore.js';
 import type { Worker } from '../lib/workload.js';
 import { PeerUnavailableError } from '../scenarios/scenario.js';
@@ -23,7 +23,7 @@ export const NATS_START_HINT =
 export const NATS_FSYNC_NOTE =
   'PubAck before fsync: the file store syncs on a timer (2 min default; nats-server 2.9 cannot be set to sync every write)';
 
-export async function connectNats(url: string, meter: Meter): Promise<NatsConnection> {
+export async function connectNats(url: string, meter: MeterSink): Promise<NatsConnection> {
   let connection: NatsConnection;
   try {
     connection = await connect({ servers: url, maxReconnectAttempts: 0 });
@@ -82,7 +82,7 @@ export interface NatsPublisherOptions {
   readonly subject: string;
   readonly window: number;
   readonly gate: Semaphore;
-  readonly meter: Meter;
+  readonly meter: MeterSink;
 }
 
 export function natsPublisher(connection: NatsConnection, options: NatsPublisherOptions): Worker {
@@ -92,7 +92,11 @@ export function natsPublisher(connection: NatsConnection, options: NatsPublisher
     void run.whenStopped.then(() => window.close());
     while (!run.stopped) {
       if (!(await options.gate.acquire(1))) break;
-      if (!(await window.acquire())) break;
+      // Stopped while waiting: the permit goes back, or a drained backlog never reads as empty.
+      if (run.stopped || !(await window.acquire())) {
+        options.gate.release(1);
+        break;
+      }
       js.publish(options.subject, Buffer.from(makeBody(nowMs()))).then(
         () => window.release(),
         (error: unknown) => {
@@ -111,7 +115,7 @@ export interface NatsConsumerOptions {
   /** Messages the client keeps requested ahead (the pull consumer's prefetch). */
   readonly maxMessages: number;
   readonly gate: Semaphore;
-  readonly meter: Meter;
+  readonly meter: MeterSink;
 }
 
 export function natsConsumer(connection: NatsConnection, options: NatsConsumerOptions): Worker {

@@ -3,7 +3,7 @@ import amqp, { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { findPidByName } from '../lib/machine.js';
 import { packageVersion } from '../lib/package-version.js';
 import { makeBody, nowMs, readSentAt } from '../lib/body.js';
-import type { Meter } from '../lib/meter.js';
+import type { MeterSink } from '../lib/meter.js';
 import { Semaphore } from '../lib/semaphore.js';
 import type { Worker } from '../lib/workload.js';
 import { PeerUnavailableError } from '../scenarios/scenario.js';
@@ -18,7 +18,7 @@ import { PeerUnavailableError } from '../scenarios/scenario.js';
  */
 export const RABBITMQ_START_HINT = 'start it with `rabbitmq-server -detached`';
 
-export async function connectRabbit(url: string, meter: Meter): Promise<ChannelModel> {
+export async function connectRabbit(url: string, meter: MeterSink): Promise<ChannelModel> {
   let model: ChannelModel;
   try {
     model = await amqp.connect(url);
@@ -56,7 +56,7 @@ export interface RabbitPublisherOptions {
   /** Backlog cap shared with the consumers; each message takes `permitsPerMessage` permits. */
   readonly gate: Semaphore;
   readonly permitsPerMessage: number;
-  readonly meter: Meter;
+  readonly meter: MeterSink;
 }
 
 /** A publisher on its own confirm channel: persistent 256-byte messages carrying their send time. */
@@ -70,7 +70,11 @@ export function rabbitPublisher(model: ChannelModel, options: RabbitPublisherOpt
     void run.whenStopped.then(() => window.close());
     while (!run.stopped) {
       if (!(await options.gate.acquire(options.permitsPerMessage))) break;
-      if (!(await window.acquire())) break;
+      // Stopped while waiting: the permits go back, or a drained backlog never reads as empty.
+      if (run.stopped || !(await window.acquire())) {
+        options.gate.release(options.permitsPerMessage);
+        break;
+      }
       const content = Buffer.from(makeBody(nowMs()));
       const writable = channel.publish(
         options.exchange,
@@ -89,6 +93,10 @@ export function rabbitPublisher(model: ChannelModel, options: RabbitPublisherOpt
       );
       if (!writable) await Promise.race([once(channel, 'drain'), run.whenStopped]);
     }
+    // Every message published is confirmed (or nacked, its permits back) before the channel closes, so
+    // a run in slices opens a channel per slice without leaving the last one's behind.
+    await channel.waitForConfirms().catch(() => undefined);
+    await channel.close().catch(() => undefined);
   };
 }
 
@@ -97,7 +105,7 @@ export interface RabbitConsumerOptions {
   readonly prefetch: number;
   readonly ackEvery: number;
   readonly gate: Semaphore | undefined;
-  readonly meter: Meter;
+  readonly meter: MeterSink;
 }
 
 /** A consumer on its own channel: manual acks, acked `multiple` in groups. */

@@ -1,9 +1,13 @@
+import type { NatsConnection } from 'nats';
+import type { ChannelModel } from 'amqplib';
 import { callOrThrow, type CmqBenchClient } from '../lib/cmq-client.js';
 import { CONSUMER_CONNECTIONS, cmqBatchSender, cmqConsumer } from '../lib/cmq-workers.js';
+import { driveInterleaved, timeSlices } from '../lib/interleaved-workload.js';
 import { Meter } from '../lib/meter.js';
 import { openCmqVersion } from '../lib/opencmq-server.js';
-import { withOpenCmq, type OpenCmqSession } from '../lib/opencmq-session.js';
+import { openCmqSession, type OpenCmqSession } from '../lib/opencmq-session.js';
 import { Semaphore } from '../lib/semaphore.js';
+import { slicedPipeline, type SlicedPipeline } from '../lib/sliced-pipeline.js';
 import type { TokenBucket } from '../lib/token-bucket.js';
 import { drive, type Measurement, type Worker } from '../lib/workload.js';
 import {
@@ -24,7 +28,17 @@ import {
   rabbitPublisher,
   rabbitVersion,
 } from '../peers/rabbitmq.js';
-import { ratioOf, runSystem, type Scenario, type ScenarioContext, type SystemRun } from './scenario.js';
+import {
+  completed,
+  failed,
+  isSelected,
+  notSelected,
+  ratioOf,
+  type Scenario,
+  type ScenarioContext,
+  type SystemResult,
+  type SystemRole,
+} from './scenario.js';
 
 /**
  * pipeline: producers and consumers on one queue at the same time; end-to-end messages per second and
@@ -50,50 +64,133 @@ export const PIPELINE_SETTINGS = {
 };
 const RABBIT_PREFETCH = 2 * BATCH;
 const NATS_MAX_MESSAGES = 2 * BATCH;
-/**
+/*
  * Peers multiplex: every publisher has its own channel (RabbitMQ) or its own publish window (NATS) on one
- * connection shared by the publishers, and the same for consumers. Measured here with 16, 4 and 1
- * connections per role, one per role was fastest for both (the idiomatic setup for either client).
+ * connection shared by the publishers, and one connection carries the consumers. Measured here with 16, 4
+ * and 1 connections per role, one per role was fastest for both (the idiomatic setup for either client).
  */
-const RABBIT_CONNECTIONS_PER_ROLE = 1;
-const NATS_CONNECTIONS_PER_ROLE = 1;
 const QUEUE = 'bench-pipeline';
 const GAUGE = 'backlog (msgs)';
+
+/**
+ * The systems run side by side in alternating slices (lib/interleaved-workload.ts, lib/sliced-pipeline.ts):
+ * every system up the whole time, its consumers waiting on its queue, the producers' load on one system at
+ * a time: 2 s counted per slice after 500 ms not counted, and at each slice's end the producers stop and
+ * the consumers receive the rest of the backlog, uncounted, before the next slice starts. Measured one
+ * after the other, the RabbitMQ ratio moved from 1.36x to 1.85x between rounds of one run on the AMD
+ * machine of 2026-12-06 (docs/decisions/0017): the machine's speed drifts between windows half a minute
+ * apart, and slices let every system see the same drift.
+ */
+const SLICE_MS = 2000;
+const SETTLE_MS = 500;
+const OTHER_SERVERS_CPU = "the other systems' servers' CPU during this system's counted slices";
+
+interface Side {
+  readonly system: string;
+  readonly role: SystemRole;
+  readonly setup: string;
+  readonly version: string;
+  readonly pipeline: SlicedPipeline;
+  /** Stops the pipeline's consumers, then closes connections and removes the queue or stream. */
+  readonly close: () => Promise<void>;
+}
+
+interface SideSpec {
+  readonly system: string;
+  readonly role: SystemRole;
+  readonly setup: string;
+  readonly open: (context: ScenarioContext, setup: string) => Promise<Side>;
+}
 
 export const pipeline: Scenario = {
   name: 'pipeline',
   title: `${PRODUCERS} producers (BatchSendMessage x${BATCH}) and ${CONSUMERS} consumers (long-poll BatchReceiveMessage x${BATCH} + BatchDeleteMessage) on one queue, 256-byte bodies`,
   async run(context) {
     const subject = `opencmq-${context.engine}`;
-    const systems = [
-      await runSystem(
-        context,
-        subject,
-        'subject',
-        `engine ${context.engine}; every request signed (HmacSHA256); pollingWaitSeconds ${POLLING_WAIT_SECONDS}; one keep-alive connection per producer, ${CONSUMER_CONNECTIONS}`,
-        () => runOpenCmq(context),
-      ),
-      await runSystem(
-        context,
-        'rabbitmq',
-        'peer',
-        `durable quorum queue, persistent messages, confirm window ${BATCH} per publisher, prefetch ${RABBIT_PREFETCH}, multi-ack per ${BATCH} or per event-loop turn; a channel per worker on one connection per role`,
-        () => runRabbit(context),
-      ),
-      await runSystem(
-        context,
-        'nats-jetstream',
-        'peer',
-        `work-queue stream, file storage, durable pull consumer, explicit ack per message, publish window ${BATCH}, max_messages ${NATS_MAX_MESSAGES}, one connection per role; ${NATS_FSYNC_NOTE}`,
-        () => runNats(context),
-      ),
+    const specs: SideSpec[] = [
+      {
+        system: subject,
+        role: 'subject',
+        setup: `engine ${context.engine}; every request signed (HmacSHA256); pollingWaitSeconds ${POLLING_WAIT_SECONDS}; one keep-alive connection per producer, ${CONSUMER_CONNECTIONS}`,
+        open: openOpenCmq,
+      },
+      {
+        system: 'rabbitmq',
+        role: 'peer',
+        setup: `durable quorum queue, persistent messages, confirm window ${BATCH} per publisher, prefetch ${RABBIT_PREFETCH}, multi-ack per ${BATCH} or per event-loop turn; a channel per worker on one connection per role`,
+        open: openRabbit,
+      },
+      {
+        system: 'nats-jetstream',
+        role: 'peer',
+        setup: `work-queue stream, file storage, durable pull consumer, explicit ack per message, publish window ${BATCH}, max_messages ${NATS_MAX_MESSAGES}, one connection per role; ${NATS_FSYNC_NOTE}`,
+        open: openNats,
+      },
     ];
+    const slicing = timeSlices({
+      warmupMs: context.warmupMs,
+      durationMs: context.durationMs,
+      sliceMs: SLICE_MS,
+      settleMs: SETTLE_MS,
+    });
+    const results = new Map<string, SystemResult>();
+    const sides: Side[] = [];
+    try {
+      for (const spec of specs) {
+        if (!isSelected(context, spec.system)) {
+          results.set(spec.system, notSelected(spec.system, spec.role, spec.setup));
+          continue;
+        }
+        context.log(`  ${spec.system}: starting`);
+        try {
+          sides.push(await spec.open(context, spec.setup));
+        } catch (error) {
+          results.set(spec.system, failed(context, spec.system, spec.role, spec.setup, error));
+        }
+      }
+      if (sides.length > 0) {
+        for (const side of sides) side.pipeline.start();
+        context.log(`  ${sides.map((side) => side.system).join(', ')}: running in alternating slices`);
+        const measurements = await driveInterleaved(
+          sides.map((side) => side.pipeline.system),
+          slicing,
+        );
+        sides.forEach((side, i) => {
+          const measurement = measurements[i]!;
+          results.set(
+            side.system,
+            completed(context, side.system, side.role, side.setup, {
+              version: side.version,
+              measurement,
+              gaugeName: GAUGE,
+              ...(measurement.otherServersCores === undefined
+                ? {}
+                : {
+                    figures: [
+                      { name: OTHER_SERVERS_CPU, value: measurement.otherServersCores, unit: 'cores' },
+                    ],
+                  }),
+            }),
+          );
+        });
+      }
+    } finally {
+      for (const side of sides) {
+        await side.close().catch((error: unknown) => {
+          context.log(`  ${side.system}: closing failed: ${String(error)}`);
+        });
+      }
+    }
+    const systems = specs.map((spec) => results.get(spec.system)!);
     return {
       scenario: 'pipeline',
       title: this.title,
       unit: 'msgs/s',
       latencyMeaning: 'send to receive',
-      settings: PIPELINE_SETTINGS,
+      settings: {
+        ...PIPELINE_SETTINGS,
+        interleaved: `${slicing.slices} slices of ${SLICE_MS} ms a system, ${SETTLE_MS} ms settling before each, the backlog drained after each`,
+      },
       systems,
       ratios: [
         ratioOf(systems, subject, 'rabbitmq', 'pipeline: OpenCMQ / RabbitMQ end-to-end msgs/s', 1.5),
@@ -109,16 +206,54 @@ export const pipeline: Scenario = {
   },
 };
 
-async function runOpenCmq(context: ScenarioContext): Promise<SystemRun> {
-  return withOpenCmq(context, async (session) => {
+async function openOpenCmq(context: ScenarioContext, setup: string): Promise<Side> {
+  const session = await openCmqSession(context);
+  try {
     await callOrThrow(session.client(), 'CreateQueue', { queueName: QUEUE });
-    const measurement = await driveOpenCmqPipeline(session, QUEUE, {
-      warmupMs: context.warmupMs,
-      durationMs: context.durationMs,
-      pacer: undefined,
-    });
-    return { version: openCmqVersion(session.server.engine), measurement, gaugeName: GAUGE };
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  const producerClients = Array.from({ length: PRODUCERS }, () => session.client());
+  const pipeline = slicedPipeline({
+    cap: BACKLOG_CAP,
+    serverPid: session.server.pid,
+    producers: (meter, gate) =>
+      producerClients.map((client) =>
+        cmqBatchSender(client, {
+          action: 'BatchSendMessage',
+          target: { queueName: QUEUE },
+          batch: BATCH,
+          gate,
+          permitsPerBatch: BATCH,
+          meter,
+        }),
+      ),
+    consumers: (sink, gate) =>
+      Array.from({ length: CONSUMERS }, () =>
+        cmqConsumer(session.client(), {
+          queue: QUEUE,
+          batch: BATCH,
+          pollingWaitSeconds: POLLING_WAIT_SECONDS,
+          gate,
+          meter: sink,
+          deleteClient: session.client(),
+        }),
+      ),
+    // A consumer's long poll ends with its connection.
+    onStop: () => session.closeClients(),
   });
+  return {
+    system: `opencmq-${context.engine}`,
+    role: 'subject',
+    setup,
+    version: openCmqVersion(session.server.engine),
+    pipeline,
+    close: async () => {
+      await pipeline.stop();
+      await session.close();
+    },
+  };
 }
 
 export interface OpenCmqPipelineRun {
@@ -193,25 +328,16 @@ export async function driveOpenCmqPipeline(
   }
 }
 
-async function runRabbit(context: ScenarioContext): Promise<SystemRun> {
-  const meter = new Meter();
-  const gate = new Semaphore(BACKLOG_CAP);
+async function openRabbit(context: ScenarioContext, setup: string): Promise<Side> {
   const queue = `${QUEUE}-${Date.now()}`;
-  const admin = await connectRabbit(context.rabbitmqUrl, meter);
-  const connections = [admin];
-  try {
-    await declareQuorumQueue(admin, queue);
-    const open = async () => {
-      const connection = await connectRabbit(context.rabbitmqUrl, meter);
-      connections.push(connection);
-      return connection;
-    };
-    const producerConnections = await openPool(RABBIT_CONNECTIONS_PER_ROLE, open);
-    const consumerConnections = await openPool(RABBIT_CONNECTIONS_PER_ROLE, open);
-    const workers: Worker[] = [];
-    for (let i = 0; i < PRODUCERS; i++) {
-      workers.push(
-        rabbitPublisher(producerConnections[i % producerConnections.length]!, {
+  // Filled in below, before the pipeline starts: the connections report errors into its meter.
+  const roles: { producers?: ChannelModel; consumers?: ChannelModel } = {};
+  const pipeline = slicedPipeline({
+    cap: BACKLOG_CAP,
+    serverPid: rabbitPid(),
+    producers: (meter, gate) =>
+      Array.from({ length: PRODUCERS }, () =>
+        rabbitPublisher(roles.producers!, {
           exchange: '',
           routingKey: queue,
           window: BATCH,
@@ -219,84 +345,82 @@ async function runRabbit(context: ScenarioContext): Promise<SystemRun> {
           permitsPerMessage: 1,
           meter,
         }),
-      );
-    }
-    for (let i = 0; i < CONSUMERS; i++) {
-      workers.push(
-        rabbitConsumer(consumerConnections[i % consumerConnections.length]!, {
+      ),
+    consumers: (sink, gate) =>
+      Array.from({ length: CONSUMERS }, () =>
+        rabbitConsumer(roles.consumers!, {
           queue,
           prefetch: RABBIT_PREFETCH,
           ackEvery: BATCH,
           gate,
-          meter,
+          meter: sink,
         }),
-      );
-    }
-    const measurement = await drive({
-      workers,
-      meter,
-      warmupMs: context.warmupMs,
-      durationMs: context.durationMs,
-      serverPid: rabbitPid(),
-      gauge: () => BACKLOG_CAP - gate.available,
-      onStop: () => gate.close(),
-    });
-    return { version: rabbitVersion(admin), measurement, gaugeName: GAUGE };
-  } finally {
-    for (const connection of connections.slice(1)) await connection.close().catch(() => undefined);
+      ),
+  });
+  const admin = await connectRabbit(context.rabbitmqUrl, pipeline.meter);
+  const connections: ChannelModel[] = [];
+  const close = async () => {
+    await pipeline.stop();
+    for (const connection of connections) await connection.close().catch(() => undefined);
     const channel = await admin.createChannel().catch(() => undefined);
     await channel?.deleteQueue(queue).catch(() => undefined);
     await admin.close().catch(() => undefined);
+  };
+  try {
+    await declareQuorumQueue(admin, queue);
+    for (const role of ['producers', 'consumers'] as const) {
+      const connection = await connectRabbit(context.rabbitmqUrl, pipeline.meter);
+      connections.push(connection);
+      roles[role] = connection;
+    }
+  } catch (error) {
+    await close();
+    throw error;
   }
+  return { system: 'rabbitmq', role: 'peer', setup, version: rabbitVersion(admin), pipeline, close };
 }
 
-async function runNats(context: ScenarioContext): Promise<SystemRun> {
-  const meter = new Meter();
-  const gate = new Semaphore(BACKLOG_CAP);
+async function openNats(context: ScenarioContext, setup: string): Promise<Side> {
   const stream = `BENCH_PIPELINE_${Date.now()}`;
   const subject = `bench.pipeline.${Date.now()}`;
   const durable = 'bench';
-  const admin = await connectNats(context.natsUrl, meter);
-  const connections = [admin];
-  try {
-    await createWorkQueue(admin, stream, subject, durable);
-    const open = async () => {
-      const connection = await connectNats(context.natsUrl, meter);
-      connections.push(connection);
-      return connection;
-    };
-    const producerConnections = await openPool(NATS_CONNECTIONS_PER_ROLE, open);
-    const consumerConnections = await openPool(NATS_CONNECTIONS_PER_ROLE, open);
-    const workers: Worker[] = [];
-    for (let i = 0; i < PRODUCERS; i++) {
-      const connection = producerConnections[i % producerConnections.length]!;
-      workers.push(natsPublisher(connection, { subject, window: BATCH, gate, meter }));
-    }
-    for (let i = 0; i < CONSUMERS; i++) {
-      const connection = consumerConnections[i % consumerConnections.length]!;
-      workers.push(
-        natsConsumer(connection, { stream, durable, maxMessages: NATS_MAX_MESSAGES, gate, meter }),
-      );
-    }
-    const measurement = await drive({
-      workers,
-      meter,
-      warmupMs: context.warmupMs,
-      durationMs: context.durationMs,
-      serverPid: natsPid(),
-      gauge: () => BACKLOG_CAP - gate.available,
-      onStop: () => gate.close(),
-    });
-    return { version: natsVersion(admin), measurement, gaugeName: GAUGE };
-  } finally {
-    for (const connection of connections.slice(1)) await connection.close().catch(() => undefined);
+  const roles: { producers?: NatsConnection; consumers?: NatsConnection } = {};
+  const pipeline = slicedPipeline({
+    cap: BACKLOG_CAP,
+    serverPid: natsPid(),
+    producers: (meter, gate) =>
+      Array.from({ length: PRODUCERS }, () =>
+        natsPublisher(roles.producers!, { subject, window: BATCH, gate, meter }),
+      ),
+    consumers: (sink, gate) =>
+      Array.from({ length: CONSUMERS }, () =>
+        natsConsumer(roles.consumers!, {
+          stream,
+          durable,
+          maxMessages: NATS_MAX_MESSAGES,
+          gate,
+          meter: sink,
+        }),
+      ),
+  });
+  const admin = await connectNats(context.natsUrl, pipeline.meter);
+  const connections: NatsConnection[] = [];
+  const close = async () => {
+    await pipeline.stop();
+    for (const connection of connections) await connection.close().catch(() => undefined);
     await deleteStream(admin, stream).catch(() => undefined);
     await admin.close().catch(() => undefined);
+  };
+  try {
+    await createWorkQueue(admin, stream, subject, durable);
+    for (const role of ['producers', 'consumers'] as const) {
+      const connection = await connectNats(context.natsUrl, pipeline.meter);
+      connections.push(connection);
+      roles[role] = connection;
+    }
+  } catch (error) {
+    await close();
+    throw error;
   }
-}
-
-async function openPool<T>(size: number, open: () => Promise<T>): Promise<T[]> {
-  const pool: T[] = [];
-  for (let i = 0; i < size; i++) pool.push(await open());
-  return pool;
+  return { system: 'nats-jetstream', role: 'peer', setup, version: natsVersion(admin), pipeline, close };
 }
