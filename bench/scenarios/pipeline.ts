@@ -1,13 +1,10 @@
 import type { NatsConnection } from 'nats';
-import type { ChannelModel } from 'amqplib';
-import { callOrThrow, type CmqBenchClient } from '../lib/cmq-client.js';
+import type { CmqBenchClient } from '../lib/cmq-client.js';
 import { CONSUMER_CONNECTIONS, cmqBatchSender, cmqConsumer } from '../lib/cmq-workers.js';
-import { driveInterleaved, timeSlices } from '../lib/interleaved-workload.js';
 import { Meter } from '../lib/meter.js';
-import { openCmqVersion } from '../lib/opencmq-server.js';
-import { openCmqSession, type OpenCmqSession } from '../lib/opencmq-session.js';
+import type { OpenCmqSession } from '../lib/opencmq-session.js';
 import { Semaphore } from '../lib/semaphore.js';
-import { slicedPipeline, type SlicedPipeline } from '../lib/sliced-pipeline.js';
+import { slicedPipeline } from '../lib/sliced-pipeline.js';
 import type { TokenBucket } from '../lib/token-bucket.js';
 import { drive, type Measurement, type Worker } from '../lib/workload.js';
 import {
@@ -20,25 +17,16 @@ import {
   natsPid,
   natsVersion,
 } from '../peers/nats.js';
+import { createQueue, openOpenCmqSide } from './opencmq-side.js';
+import { openRabbitSide } from './rabbit-side.js';
+import { ratioOf, type Scenario, type ScenarioContext } from './scenario.js';
 import {
-  connectRabbit,
-  declareQuorumQueue,
-  rabbitConsumer,
-  rabbitPid,
-  rabbitPublisher,
-  rabbitVersion,
-} from '../peers/rabbitmq.js';
-import {
-  completed,
-  failed,
-  isSelected,
-  notSelected,
-  ratioOf,
-  type Scenario,
-  type ScenarioContext,
-  type SystemResult,
-  type SystemRole,
-} from './scenario.js';
+  producerConsumerSlicing,
+  runSlicedSides,
+  slicingSetting,
+  type SlicedSide,
+  type SlicedSideSpec,
+} from './sliced-sides.js';
 
 /**
  * pipeline: producers and consumers on one queue at the same time; end-to-end messages per second and
@@ -47,6 +35,8 @@ import {
  * The backlog (sent, not yet received) is capped: without a cap, producers that are faster than consumers
  * grow the queue for the whole run and the latency measures the run's length, not the system. With the cap,
  * a rate is one the system sustains with a bounded queue, and latency is at most about cap / rate.
+ * The systems run side by side in alternating slices, each slice's backlog drained before the next
+ * (sliced-sides.ts, lib/sliced-pipeline.ts); soak drives the same OpenCMQ workload through one window.
  */
 export const PRODUCERS = 16;
 export const CONSUMERS = 16;
@@ -72,116 +62,33 @@ const NATS_MAX_MESSAGES = 2 * BATCH;
 const QUEUE = 'bench-pipeline';
 const GAUGE = 'backlog (msgs)';
 
-/**
- * The systems run side by side in alternating slices (lib/interleaved-workload.ts, lib/sliced-pipeline.ts):
- * every system up the whole time, its consumers waiting on its queue, the producers' load on one system at
- * a time: 2 s counted per slice after 500 ms not counted, and at each slice's end the producers stop and
- * the consumers receive the rest of the backlog, uncounted, before the next slice starts. Measured one
- * after the other, the RabbitMQ ratio moved from 1.36x to 1.85x between rounds of one run on the AMD
- * machine of 2026-12-06 (docs/decisions/0017): the machine's speed drifts between windows half a minute
- * apart, and slices let every system see the same drift.
- */
-const SLICE_MS = 2000;
-const SETTLE_MS = 500;
-const OTHER_SERVERS_CPU = "the other systems' servers' CPU during this system's counted slices";
-
-interface Side {
-  readonly system: string;
-  readonly role: SystemRole;
-  readonly setup: string;
-  readonly version: string;
-  readonly pipeline: SlicedPipeline;
-  /** Stops the pipeline's consumers, then closes connections and removes the queue or stream. */
-  readonly close: () => Promise<void>;
-}
-
-interface SideSpec {
-  readonly system: string;
-  readonly role: SystemRole;
-  readonly setup: string;
-  readonly open: (context: ScenarioContext, setup: string) => Promise<Side>;
-}
-
 export const pipeline: Scenario = {
   name: 'pipeline',
   title: `${PRODUCERS} producers (BatchSendMessage x${BATCH}) and ${CONSUMERS} consumers (long-poll BatchReceiveMessage x${BATCH} + BatchDeleteMessage) on one queue, 256-byte bodies`,
   async run(context) {
     const subject = `opencmq-${context.engine}`;
-    const specs: SideSpec[] = [
+    const specs: SlicedSideSpec[] = [
       {
         system: subject,
         role: 'subject',
         setup: `engine ${context.engine}; every request signed (HmacSHA256); pollingWaitSeconds ${POLLING_WAIT_SECONDS}; one keep-alive connection per producer, ${CONSUMER_CONNECTIONS}`,
-        open: openOpenCmq,
+        open: () => openOpenCmq(context),
       },
       {
         system: 'rabbitmq',
         role: 'peer',
         setup: `durable quorum queue, persistent messages, confirm window ${BATCH} per publisher, prefetch ${RABBIT_PREFETCH}, multi-ack per ${BATCH} or per event-loop turn; a channel per worker on one connection per role`,
-        open: openRabbit,
+        open: () => openRabbit(context),
       },
       {
         system: 'nats-jetstream',
         role: 'peer',
         setup: `work-queue stream, file storage, durable pull consumer, explicit ack per message, publish window ${BATCH}, max_messages ${NATS_MAX_MESSAGES}, one connection per role; ${NATS_FSYNC_NOTE}`,
-        open: openNats,
+        open: () => openNats(context),
       },
     ];
-    const slicing = timeSlices({
-      warmupMs: context.warmupMs,
-      durationMs: context.durationMs,
-      sliceMs: SLICE_MS,
-      settleMs: SETTLE_MS,
-    });
-    const results = new Map<string, SystemResult>();
-    const sides: Side[] = [];
-    try {
-      for (const spec of specs) {
-        if (!isSelected(context, spec.system)) {
-          results.set(spec.system, notSelected(spec.system, spec.role, spec.setup));
-          continue;
-        }
-        context.log(`  ${spec.system}: starting`);
-        try {
-          sides.push(await spec.open(context, spec.setup));
-        } catch (error) {
-          results.set(spec.system, failed(context, spec.system, spec.role, spec.setup, error));
-        }
-      }
-      if (sides.length > 0) {
-        for (const side of sides) side.pipeline.start();
-        context.log(`  ${sides.map((side) => side.system).join(', ')}: running in alternating slices`);
-        const measurements = await driveInterleaved(
-          sides.map((side) => side.pipeline.system),
-          slicing,
-        );
-        sides.forEach((side, i) => {
-          const measurement = measurements[i]!;
-          results.set(
-            side.system,
-            completed(context, side.system, side.role, side.setup, {
-              version: side.version,
-              measurement,
-              gaugeName: GAUGE,
-              ...(measurement.otherServersCores === undefined
-                ? {}
-                : {
-                    figures: [
-                      { name: OTHER_SERVERS_CPU, value: measurement.otherServersCores, unit: 'cores' },
-                    ],
-                  }),
-            }),
-          );
-        });
-      }
-    } finally {
-      for (const side of sides) {
-        await side.close().catch((error: unknown) => {
-          context.log(`  ${side.system}: closing failed: ${String(error)}`);
-        });
-      }
-    }
-    const systems = specs.map((spec) => results.get(spec.system)!);
+    const slicing = producerConsumerSlicing(context);
+    const systems = await runSlicedSides(context, specs, slicing, GAUGE);
     return {
       scenario: 'pipeline',
       title: this.title,
@@ -189,7 +96,7 @@ export const pipeline: Scenario = {
       latencyMeaning: 'send to receive',
       settings: {
         ...PIPELINE_SETTINGS,
-        interleaved: `${slicing.slices} slices of ${SLICE_MS} ms a system, ${SETTLE_MS} ms settling before each, the backlog drained after each`,
+        interleaved: slicingSetting(slicing),
       },
       systems,
       ratios: [
@@ -206,54 +113,18 @@ export const pipeline: Scenario = {
   },
 };
 
-async function openOpenCmq(context: ScenarioContext, setup: string): Promise<Side> {
-  const session = await openCmqSession(context);
-  try {
-    await callOrThrow(session.client(), 'CreateQueue', { queueName: QUEUE });
-  } catch (error) {
-    await session.close();
-    throw error;
-  }
-  const producerClients = Array.from({ length: PRODUCERS }, () => session.client());
-  const pipeline = slicedPipeline({
+function openOpenCmq(context: ScenarioContext): Promise<SlicedSide> {
+  return openOpenCmqSide(context, {
+    prepare: createQueue(QUEUE),
+    action: 'BatchSendMessage',
+    target: { queueName: QUEUE },
+    producers: PRODUCERS,
+    queues: [QUEUE],
+    consumersPerQueue: CONSUMERS,
+    batch: BATCH,
+    pollingWaitSeconds: POLLING_WAIT_SECONDS,
     cap: BACKLOG_CAP,
-    serverPid: session.server.pid,
-    producers: (meter, gate) =>
-      producerClients.map((client) =>
-        cmqBatchSender(client, {
-          action: 'BatchSendMessage',
-          target: { queueName: QUEUE },
-          batch: BATCH,
-          gate,
-          permitsPerBatch: BATCH,
-          meter,
-        }),
-      ),
-    consumers: (sink, gate) =>
-      Array.from({ length: CONSUMERS }, () =>
-        cmqConsumer(session.client(), {
-          queue: QUEUE,
-          batch: BATCH,
-          pollingWaitSeconds: POLLING_WAIT_SECONDS,
-          gate,
-          meter: sink,
-          deleteClient: session.client(),
-        }),
-      ),
-    // A consumer's long poll ends with its connection.
-    onStop: () => session.closeClients(),
   });
-  return {
-    system: `opencmq-${context.engine}`,
-    role: 'subject',
-    setup,
-    version: openCmqVersion(session.server.engine),
-    pipeline,
-    close: async () => {
-      await pipeline.stop();
-      await session.close();
-    },
-  };
 }
 
 export interface OpenCmqPipelineRun {
@@ -328,59 +199,20 @@ export async function driveOpenCmqPipeline(
   }
 }
 
-async function openRabbit(context: ScenarioContext, setup: string): Promise<Side> {
-  const queue = `${QUEUE}-${Date.now()}`;
-  // Filled in below, before the pipeline starts: the connections report errors into its meter.
-  const roles: { producers?: ChannelModel; consumers?: ChannelModel } = {};
-  const pipeline = slicedPipeline({
+function openRabbit(context: ScenarioContext): Promise<SlicedSide> {
+  return openRabbitSide({
+    url: context.rabbitmqUrl,
+    queues: [`${QUEUE}-${Date.now()}`],
+    exchange: undefined,
+    publishers: PRODUCERS,
+    consumersPerQueue: CONSUMERS,
+    window: BATCH,
+    prefetch: RABBIT_PREFETCH,
     cap: BACKLOG_CAP,
-    serverPid: rabbitPid(),
-    producers: (meter, gate) =>
-      Array.from({ length: PRODUCERS }, () =>
-        rabbitPublisher(roles.producers!, {
-          exchange: '',
-          routingKey: queue,
-          window: BATCH,
-          gate,
-          permitsPerMessage: 1,
-          meter,
-        }),
-      ),
-    consumers: (sink, gate) =>
-      Array.from({ length: CONSUMERS }, () =>
-        rabbitConsumer(roles.consumers!, {
-          queue,
-          prefetch: RABBIT_PREFETCH,
-          ackEvery: BATCH,
-          gate,
-          meter: sink,
-        }),
-      ),
   });
-  const admin = await connectRabbit(context.rabbitmqUrl, pipeline.meter);
-  const connections: ChannelModel[] = [];
-  const close = async () => {
-    await pipeline.stop();
-    for (const connection of connections) await connection.close().catch(() => undefined);
-    const channel = await admin.createChannel().catch(() => undefined);
-    await channel?.deleteQueue(queue).catch(() => undefined);
-    await admin.close().catch(() => undefined);
-  };
-  try {
-    await declareQuorumQueue(admin, queue);
-    for (const role of ['producers', 'consumers'] as const) {
-      const connection = await connectRabbit(context.rabbitmqUrl, pipeline.meter);
-      connections.push(connection);
-      roles[role] = connection;
-    }
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { system: 'rabbitmq', role: 'peer', setup, version: rabbitVersion(admin), pipeline, close };
 }
 
-async function openNats(context: ScenarioContext, setup: string): Promise<Side> {
+async function openNats(context: ScenarioContext): Promise<SlicedSide> {
   const stream = `BENCH_PIPELINE_${Date.now()}`;
   const subject = `bench.pipeline.${Date.now()}`;
   const durable = 'bench';
@@ -422,5 +254,5 @@ async function openNats(context: ScenarioContext, setup: string): Promise<Side> 
     await close();
     throw error;
   }
-  return { system: 'nats-jetstream', role: 'peer', setup, version: natsVersion(admin), pipeline, close };
+  return { version: natsVersion(admin), pipeline, close };
 }

@@ -7,8 +7,8 @@ import { formatFigure, type Figure, type Target } from './targets.js';
 
 /**
  * The contract between bench/run.ts and a scenario. A scenario runs the same workload against OpenCMQ
- * and its peers, one system at a time, and returns one SystemResult per system plus the ratios it is
- * judged by. Adding a scenario (backlog, longpoll, soak) is one file exporting a Scenario and one line in
+ * and its peers (one after the other, or side by side in alternating slices: lib/interleaved-workload.ts),
+ * and returns one SystemResult per system plus the ratios it is judged by. Adding a scenario (backlog, longpoll, soak) is one file exporting a Scenario and one line in
  * scenarios/index.ts; nothing else changes.
  */
 export interface ScenarioContext {
