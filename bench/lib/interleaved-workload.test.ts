@@ -224,4 +224,25 @@ describe('driveInterleaved', () => {
     expect(failing!.errorSamples).toEqual(['b left work behind']);
     expect(failing!.count).toBeGreaterThan(0);
   });
+
+  it('counts errors recorded while a slice stops, but not its units', async () => {
+    const stopping = {
+      serverPid: undefined,
+      workers: (meter: Meter): Worker[] => [
+        async (run) => {
+          await run.whenStopped;
+          // A request that fails as the slice stops, and one that succeeds.
+          meter.error('failed while stopping');
+          meter.add(1);
+        },
+      ],
+    };
+    const [m] = await driveInterleaved(
+      [stopping],
+      timeSlices({ warmupMs: 10, durationMs: 60, sliceMs: 30, settleMs: 5 }),
+    );
+    // Two counted slices; the warm-up's error is not counted, as its units are not.
+    expect(m!.errors).toBe(2);
+    expect(m!.count).toBe(0);
+  });
 });

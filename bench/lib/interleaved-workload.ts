@@ -14,7 +14,9 @@ import { untilCount, type Measurement, type Worker } from './workload.js';
  * Each slice starts the system's workers afresh on its meter, lets them settle (the first requests after
  * an idle gap, and whatever the previous system's server still does in the background, such as a WAL
  * checkpoint, stay out), counts a time or a number of units, then stops them and waits for their requests
- * in flight. The order runs A B B A A B …, so neither system is always the one that follows the other.
+ * in flight (errors while they stop still count), then for the system's `afterSlice`, if it has one (a
+ * pipeline drains its backlog there; its consumers live across slices: lib/sliced-pipeline.ts). The
+ * order runs A B B A A B …, so neither system is always the one that follows the other.
  */
 export interface InterleavedSystem {
   /** The workers of one slice, recording into that slice's meter; they loop until the slice stops. */
@@ -200,6 +202,8 @@ async function loadSlice(
     const startedAt = performance.now();
     await spanOf(count.span, meter);
     count.total.absorb(meter);
+    // From here on units and latencies count nowhere, but errors do (a request failing as the workers stop).
+    meter.reset();
     const seconds = (performance.now() - startedAt) / 1000;
     clearInterval(sampler);
     return { seconds, cpu: cpu.stop(), timeline: timeline.stop(), gaugeSamples };
@@ -207,6 +211,7 @@ async function loadSlice(
     state.stopped = true;
     signalStop();
     await Promise.race([Promise.allSettled(running), sleep(STOP_BOUND_MS, undefined, { ref: false })]);
+    count?.total.absorbErrors(meter);
   }
 }
 

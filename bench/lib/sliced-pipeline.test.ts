@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callOrThrow, CmqBenchClient } from './cmq-client.js';
 import { cmqBatchSender, cmqConsumer } from './cmq-workers.js';
 import { driveInterleaved, timeSlices } from './interleaved-workload.js';
-import type { Meter } from './meter.js';
+import type { Meter, MeterSink } from './meter.js';
 import { startOpenCmq, type OpenCmqServer } from './opencmq-server.js';
+import type { Semaphore } from './semaphore.js';
 import { slicedPipeline } from './sliced-pipeline.js';
 import type { Worker } from './workload.js';
 
@@ -95,4 +97,89 @@ describe('slicedPipeline', () => {
     const attributes = await callOrThrow(admin, 'GetQueueAttributes', { queueName: 'sliced' });
     expect(attributes).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
   }, 60_000);
+
+  /** A pipeline on an in-process queue: what is under test is the slicing, not a broker. */
+  function inProcessPipeline(options: { extraRelease?: boolean } = {}) {
+    const queue: number[] = [];
+    return slicedPipeline({
+      cap: 16,
+      serverPid: undefined,
+      producers: (meter: Meter, gate: Semaphore): Worker[] => [
+        async (run) => {
+          // Gives one permit back too many each slice: what a double release looks like.
+          if (options.extraRelease === true) gate.release(1);
+          while (!run.stopped) {
+            if (!(await gate.acquire(1))) break;
+            if (run.stopped) {
+              gate.release(1);
+              break;
+            }
+            queue.push(performance.now());
+            await sleep(1);
+          }
+        },
+      ],
+      consumers: (sink: MeterSink, gate: Semaphore): Worker[] => [
+        async (run) => {
+          while (!run.stopped) {
+            const sentAt = queue.shift();
+            if (sentAt === undefined) {
+              await sleep(1);
+              continue;
+            }
+            sink.recordLatencyMs(performance.now() - sentAt);
+            sink.add(1);
+            gate.release(1);
+          }
+        },
+      ],
+    });
+  }
+
+  const idle = (onSlice: () => void = () => {}) => ({
+    serverPid: undefined,
+    workers: (): Worker[] => {
+      onSlice();
+      return [async (run) => run.whenStopped];
+    },
+  });
+
+  it("counts errors recorded between a system's slices in its next slice, and after its last one in stop()'s meter", async () => {
+    const pipeline = inProcessPipeline();
+    let otherSlices = 0;
+    const other = idle(() => {
+      // The other system's first counted slice: the pipeline is between its slices.
+      if (++otherSlices === 2) pipeline.meter.error('between slices');
+    });
+    pipeline.start();
+    const [piped] = await driveInterleaved(
+      [pipeline.system, other],
+      timeSlices({ warmupMs: 20, durationMs: 100, sliceMs: 50, settleMs: 10 }),
+    );
+    expect(piped!.count).toBeGreaterThan(0);
+    expect(piped!.errors).toBe(1);
+    expect(piped!.errorSamples).toEqual(['between slices']);
+    pipeline.meter.error('after the last slice');
+    const late = await pipeline.stop();
+    expect(late.errors).toBe(1);
+    expect(late.errorSamples).toEqual(['after the last slice']);
+    // A second stop gives the same.
+    expect(await pipeline.stop()).toBe(late);
+  });
+
+  it('counts a gate over its cap after a slice as an error', async () => {
+    const pipeline = inProcessPipeline({ extraRelease: true });
+    pipeline.start();
+    try {
+      const [piped] = await driveInterleaved(
+        [pipeline.system, idle()],
+        timeSlices({ warmupMs: 20, durationMs: 50, sliceMs: 50, settleMs: 10 }),
+      );
+      // The warm-up's slice and the counted one.
+      expect(piped!.errors).toBe(2);
+      expect(piped!.errorSamples[0]).toMatch(/^backlog gate over its cap after a slice: 17 of 16 free$/);
+    } finally {
+      await pipeline.stop();
+    }
+  });
 });

@@ -9,7 +9,8 @@ import type { RunState, Worker } from './workload.js';
  * slices with other systems (lib/interleaved-workload.ts):
  *
  * - the consumers run from `start` to `stop`, across every slice of every system, and record into the
- *   meter of this system's slice in progress (between its slices, into one that counts nowhere): a
+ *   meter of this system's slice in progress (from a drain's start to the next slice, into one whose
+ *   units count nowhere and whose errors join that slice, or stop()'s result after the last): a
  *   consumer waiting on an empty queue costs its system nothing, and a long poll needs no cancelling;
  * - the producers run per slice, as interleaved workers do;
  * - at a slice's end the producers stop, and `afterSlice` waits until the consumers have received
@@ -39,8 +40,11 @@ export interface SlicedPipeline {
   readonly meter: MeterSink;
   /** Starts the consumers; before the first slice. */
   start(): void;
-  /** Stops the consumers and waits for them (bounded); after the last slice. */
-  stop(): Promise<void>;
+  /**
+   * Stops the consumers and waits for them (bounded); after the last slice. Resolves to what they recorded
+   * since that slice (its errors belong to the system's result); calling it again gives the same.
+   */
+  stop(): Promise<Meter>;
 }
 
 const DEFAULT_DRAIN_BOUND_MS = 10_000;
@@ -70,6 +74,7 @@ export function slicedPipeline(parts: SlicedPipelineParts): SlicedPipeline {
     whenStopped: new Promise<void>((resolve) => (signalStop = resolve)),
   };
   let running: Array<Promise<void>> = [];
+  let stopping: Promise<Meter> | undefined;
   const drainBoundMs = parts.drainBoundMs ?? DEFAULT_DRAIN_BOUND_MS;
   return {
     meter: sink,
@@ -83,19 +88,21 @@ export function slicedPipeline(parts: SlicedPipelineParts): SlicedPipeline {
         return parts.producers(meter, gate);
       },
       afterSlice: async () => {
+        // Until this system's next slice, what the consumers record counts nowhere, but their errors
+        // join that slice's (or, after the last slice, stop()'s).
+        sink.current = new Meter();
         const deadline = performance.now() + drainBoundMs;
         while (gate.available < parts.cap) {
-          if (performance.now() >= deadline) {
-            sink.current = new Meter();
+          if (performance.now() >= deadline)
             throw new Error(
               `backlog not drained ${drainBoundMs / 1000} s after a slice: ${parts.cap - gate.available} messages left`,
             );
-          }
           await sleep(POLL_MS);
         }
-        // Until this system's next slice, what the consumers record counts nowhere, but their errors
-        // join that slice's.
-        sink.current = new Meter();
+        // Permits given back twice (a message released at a failed publish and again when received):
+        // the gate no longer tells when the queue is empty, nor caps the backlog.
+        if (gate.available > parts.cap)
+          throw new Error(`backlog gate over its cap after a slice: ${gate.available} of ${parts.cap} free`);
       },
     },
     start() {
@@ -106,12 +113,16 @@ export function slicedPipeline(parts: SlicedPipelineParts): SlicedPipeline {
         }),
       );
     },
-    async stop() {
-      consumerRun.stopped = true;
-      signalStop();
-      gate.close();
-      await parts.onStop?.();
-      await Promise.race([Promise.allSettled(running), sleep(STOP_BOUND_MS, undefined, { ref: false })]);
+    stop() {
+      stopping ??= (async () => {
+        consumerRun.stopped = true;
+        signalStop();
+        gate.close();
+        await parts.onStop?.();
+        await Promise.race([Promise.allSettled(running), sleep(STOP_BOUND_MS, undefined, { ref: false })]);
+        return sink.current;
+      })();
+      return stopping;
     },
   };
 }

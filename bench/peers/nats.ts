@@ -102,7 +102,8 @@ export function natsPublisher(connection: NatsConnection, options: NatsPublisher
         (error: unknown) => {
           window.release();
           options.gate.release(1);
-          if (!run.stopped) options.meter.error(error);
+          // Counted after the stop too: the slice's drain waits for what was published.
+          options.meter.error(error);
         },
       );
     }

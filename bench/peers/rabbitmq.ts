@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import amqp, { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { findPidByName } from '../lib/machine.js';
 import { packageVersion } from '../lib/package-version.js';
@@ -68,6 +69,9 @@ export function rabbitPublisher(model: ChannelModel, options: RabbitPublisherOpt
     });
     const window = new Semaphore(options.window);
     void run.whenStopped.then(() => window.close());
+    // Messages published and not yet confirmed or nacked, and who waits for there to be none.
+    let unconfirmed = 0;
+    let allConfirmed: (() => void) | undefined;
     while (!run.stopped) {
       if (!(await options.gate.acquire(options.permitsPerMessage))) break;
       // Stopped while waiting: the permits go back, or a drained backlog never reads as empty.
@@ -76,29 +80,49 @@ export function rabbitPublisher(model: ChannelModel, options: RabbitPublisherOpt
         break;
       }
       const content = Buffer.from(makeBody(nowMs()));
-      const writable = channel.publish(
-        options.exchange,
-        options.routingKey,
-        content,
-        { persistent: true },
-        (error: unknown) => {
-          window.release();
-          if (error === null || error === undefined) return;
-          options.gate.release(options.permitsPerMessage);
-          if (!run.stopped)
+      let writable: boolean;
+      try {
+        writable = channel.publish(
+          options.exchange,
+          options.routingKey,
+          content,
+          { persistent: true },
+          (error: unknown) => {
+            window.release();
+            if (--unconfirmed === 0) allConfirmed?.();
+            if (error === null || error === undefined) return;
+            // Nacked, or the channel closed first: the message is not known to be stored.
+            options.gate.release(options.permitsPerMessage);
             options.meter.error(
               new Error(`publish not confirmed: ${error instanceof Error ? error.message : 'nack'}`),
             );
-        },
-      );
+          },
+        );
+        unconfirmed++;
+      } catch (error) {
+        // The channel is closed (its 'error' says why): this message never went out.
+        window.release();
+        options.gate.release(options.permitsPerMessage);
+        options.meter.error(error);
+        break;
+      }
       if (!writable) await Promise.race([once(channel, 'drain'), run.whenStopped]);
     }
-    // Every message published is confirmed (or nacked, its permits back) before the channel closes, so
-    // a run in slices opens a channel per slice without leaving the last one's behind.
-    await channel.waitForConfirms().catch(() => undefined);
+    // Every message published is confirmed or nacked (its permits back) before the channel closes, so a
+    // run in slices opens a channel per slice without leaving the last one's behind, and no confirm of a
+    // stored message is turned into a "channel closed" error. (waitForConfirms rejects at the first nack,
+    // with the rest still outstanding.)
+    if (unconfirmed > 0)
+      await Promise.race([
+        new Promise<void>((resolve) => (allConfirmed = resolve)),
+        sleep(CONFIRM_BOUND_MS, undefined, { ref: false }),
+      ]);
     await channel.close().catch(() => undefined);
   };
 }
+
+/** Bound on a publisher's wait for its last confirms. */
+const CONFIRM_BOUND_MS = 10_000;
 
 export interface RabbitConsumerOptions {
   readonly queue: string;
@@ -132,7 +156,12 @@ export function rabbitConsumer(model: ChannelModel, options: RabbitConsumerOptio
     await channel.consume(
       options.queue,
       (message) => {
-        if (message === null) return;
+        if (message === null) {
+          // The broker cancelled this consumer (its queue deleted, say): nothing more comes.
+          if (!run.stopped)
+            options.meter.error(new Error(`consumer of ${options.queue} cancelled by the broker`));
+          return;
+        }
         options.meter.recordLatencyMs(nowMs() - readSentAt(message.content));
         options.meter.add(1);
         options.gate?.release(1);

@@ -1,5 +1,7 @@
 import { driveInterleaved, timeSlices, type InterleaveOptions } from '../lib/interleaved-workload.js';
+import { Meter } from '../lib/meter.js';
 import type { SlicedPipeline } from '../lib/sliced-pipeline.js';
+import type { Measurement } from '../lib/workload.js';
 import {
   completed,
   failed,
@@ -85,8 +87,10 @@ export async function runSlicedSides(
         opened.map(({ side }) => side.pipeline.system),
         slicing,
       );
+      // Errors the consumers recorded after the last slice (a delete that failed in the drain) count too.
+      const leftovers = await Promise.all(opened.map(({ side }) => side.pipeline.stop()));
       opened.forEach(({ spec, side }, i) => {
-        const measurement = measurements[i]!;
+        const measurement = withErrorsOf(measurements[i]!, leftovers[i]!);
         results.set(
           spec.system,
           completed(context, spec.system, spec.role, spec.setup, {
@@ -110,4 +114,14 @@ export async function runSlicedSides(
     }
   }
   return specs.map((spec) => results.get(spec.system)!);
+}
+
+/** A measurement with `late`'s errors added (count and samples, as Meter.absorbErrors adds them). */
+function withErrorsOf<M extends Measurement>(measurement: M, late: Meter): M {
+  if (late.errors === 0) return measurement;
+  const merged = new Meter();
+  merged.errors = measurement.errors;
+  merged.errorSamples.push(...measurement.errorSamples);
+  merged.absorbErrors(late);
+  return { ...measurement, errors: merged.errors, errorSamples: [...merged.errorSamples] };
 }
