@@ -1,23 +1,13 @@
-import type { NatsConnection } from 'nats';
 import type { CmqBenchClient } from '../lib/cmq-client.js';
 import { CONSUMER_CONNECTIONS, cmqBatchSender, cmqConsumer } from '../lib/cmq-workers.js';
 import { Meter } from '../lib/meter.js';
 import type { OpenCmqSession } from '../lib/opencmq-session.js';
 import { Semaphore } from '../lib/semaphore.js';
-import { slicedPipeline } from '../lib/sliced-pipeline.js';
 import type { TokenBucket } from '../lib/token-bucket.js';
 import { drive, type Measurement, type Worker } from '../lib/workload.js';
-import {
-  connectNats,
-  createWorkQueue,
-  deleteStream,
-  NATS_FSYNC_NOTE,
-  natsConsumer,
-  natsPublisher,
-  natsPid,
-  natsVersion,
-} from '../peers/nats.js';
+import { NATS_FSYNC_NOTE } from '../peers/nats.js';
 import { createQueue, openOpenCmqSide } from './opencmq-side.js';
+import { openNatsSide } from './nats-side.js';
 import { openRabbitSide } from './rabbit-side.js';
 import { ratioOf, type Scenario, type ScenarioContext } from './scenario.js';
 import {
@@ -54,11 +44,6 @@ export const PIPELINE_SETTINGS = {
 };
 const RABBIT_PREFETCH = 2 * BATCH;
 const NATS_MAX_MESSAGES = 2 * BATCH;
-/*
- * Peers multiplex: every publisher has its own channel (RabbitMQ) or its own publish window (NATS) on one
- * connection shared by the publishers, and one connection carries the consumers. Measured here with 16, 4
- * and 1 connections per role, one per role was fastest for both (the idiomatic setup for either client).
- */
 const QUEUE = 'bench-pipeline';
 const GAUGE = 'backlog (msgs)';
 
@@ -212,47 +197,14 @@ function openRabbit(context: ScenarioContext): Promise<SlicedSide> {
   });
 }
 
-async function openNats(context: ScenarioContext): Promise<SlicedSide> {
-  const stream = `BENCH_PIPELINE_${Date.now()}`;
-  const subject = `bench.pipeline.${Date.now()}`;
-  const durable = 'bench';
-  const roles: { producers?: NatsConnection; consumers?: NatsConnection } = {};
-  const pipeline = slicedPipeline({
+function openNats(context: ScenarioContext): Promise<SlicedSide> {
+  return openNatsSide({
+    url: context.natsUrl,
+    name: `pipeline.${Date.now()}`,
+    producers: PRODUCERS,
+    consumers: CONSUMERS,
+    window: BATCH,
+    maxMessages: NATS_MAX_MESSAGES,
     cap: BACKLOG_CAP,
-    serverPid: natsPid(),
-    producers: (meter, gate) =>
-      Array.from({ length: PRODUCERS }, () =>
-        natsPublisher(roles.producers!, { subject, window: BATCH, gate, meter }),
-      ),
-    consumers: (sink, gate) =>
-      Array.from({ length: CONSUMERS }, () =>
-        natsConsumer(roles.consumers!, {
-          stream,
-          durable,
-          maxMessages: NATS_MAX_MESSAGES,
-          gate,
-          meter: sink,
-        }),
-      ),
   });
-  const admin = await connectNats(context.natsUrl, pipeline.meter);
-  const connections: NatsConnection[] = [];
-  const close = async () => {
-    await pipeline.stop();
-    for (const connection of connections) await connection.close().catch(() => undefined);
-    await deleteStream(admin, stream).catch(() => undefined);
-    await admin.close().catch(() => undefined);
-  };
-  try {
-    await createWorkQueue(admin, stream, subject, durable);
-    for (const role of ['producers', 'consumers'] as const) {
-      const connection = await connectNats(context.natsUrl, pipeline.meter);
-      connections.push(connection);
-      roles[role] = connection;
-    }
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { version: natsVersion(admin), pipeline, close };
 }
