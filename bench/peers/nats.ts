@@ -1,16 +1,17 @@
 import { AckPolicy, connect, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
 import { findPidByName } from '../lib/machine.js';
 import { packageVersion } from '../lib/package-version.js';
-import { makeBody, nowMs, readSentAt } from '../lib/body.js';
+import { nowMs, readSentAt } from '../lib/body.js';
 import type { MeterSink } from '../lib/meter.js';
-import { Semaphore } from '../lib/semaphore.js';
+import type { Semaphore } from '../lib/semaphore.js';
 import type { Worker } from '../lib/workload.js';
 import { PeerUnavailableError } from '../scenarios/scenario.js';
 
 /**
  * NATS JetStream peer: a work-queue stream on file storage, one durable pull consumer shared by every
  * consumer client, explicit acks (one per message: with several clients on one consumer `AckAll` would
- * ack other clients' messages). Publishers keep a sliding window of unacknowledged publishes.
+ * ack other clients' messages). Publishers keep a sliding window of unacknowledged publishes
+ * (nats-publisher.ts).
  *
  * Durability differs from the other systems: a JetStream PubAck does not wait for fsync. The file store
  * writes each message to the OS and forces a sync on an interval (`sync_interval`, 2 minutes by default
@@ -76,38 +77,6 @@ export async function createWorkQueue(
 export async function deleteStream(connection: NatsConnection, stream: string): Promise<void> {
   const jsm = await connection.jetstreamManager();
   await jsm.streams.delete(stream);
-}
-
-export interface NatsPublisherOptions {
-  readonly subject: string;
-  readonly window: number;
-  readonly gate: Semaphore;
-  readonly meter: MeterSink;
-}
-
-export function natsPublisher(connection: NatsConnection, options: NatsPublisherOptions): Worker {
-  return async (run) => {
-    const js = connection.jetstream();
-    const window = new Semaphore(options.window);
-    void run.whenStopped.then(() => window.close());
-    while (!run.stopped) {
-      if (!(await options.gate.acquire(1))) break;
-      // Stopped while waiting: the permit goes back, or a drained backlog never reads as empty.
-      if (run.stopped || !(await window.acquire())) {
-        options.gate.release(1);
-        break;
-      }
-      js.publish(options.subject, Buffer.from(makeBody(nowMs()))).then(
-        () => window.release(),
-        (error: unknown) => {
-          window.release();
-          options.gate.release(1);
-          // Counted after the stop too: the slice's drain waits for what was published.
-          options.meter.error(error);
-        },
-      );
-    }
-  };
 }
 
 export interface NatsConsumerOptions {

@@ -6,9 +6,9 @@ import {
   deleteStream,
   natsConsumer,
   natsPid,
-  natsPublisher,
   natsVersion,
 } from '../peers/nats.js';
+import { natsPublisher } from '../peers/nats-publisher.js';
 import type { SlicedSide } from './sliced-sides.js';
 
 /** NATS JetStream's side of `pipeline`: a work-queue stream with one durable pull consumer. */

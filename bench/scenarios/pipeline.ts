@@ -68,7 +68,7 @@ export const pipeline: Scenario = {
       {
         system: 'nats-jetstream',
         role: 'peer',
-        setup: `work-queue stream, file storage, durable pull consumer, explicit ack per message, publish window ${BATCH}, max_messages ${NATS_MAX_MESSAGES}, one connection per role; ${NATS_FSYNC_NOTE}`,
+        setup: `work-queue stream, file storage, durable pull consumer, explicit ack per message, asynchronous publishes (core publish with a reply inbox per producer) in a window of ${BATCH}, max_messages ${NATS_MAX_MESSAGES}, one connection per role; ${NATS_FSYNC_NOTE}`,
         open: () => openNats(context),
       },
     ];
