@@ -26,9 +26,10 @@ const DEFAULT_PUB_ACK_BOUND_MS = 10_000;
  * (`npm run bench -- pipeline --quick --systems nats`), 0.97 cores at 20.8k with `noAsyncTraces`; with
  * this publisher 0.66 cores at 38.1k, and the NATS server is the limit.
  *
- * A publish holds its window slot until its PubAck arrives (the consumers count what is received). A failed publish (an error PubAck, no stream to
- * answer, no PubAck within the bound) gives its backlog permit back and is counted as an error. When the
- * run stops, the publisher waits for its outstanding PubAcks (each bounded) before it unsubscribes.
+ * A publish holds its window slot until its PubAck arrives (the consumers count what is received). A
+ * failed publish (an error PubAck, no stream to answer, no PubAck within the bound) gives its backlog
+ * permit back and is counted as an error. When the run stops, the publisher waits for its outstanding
+ * PubAcks (each bounded) before it unsubscribes.
  */
 export function natsPublisher(connection: NatsConnection, options: NatsPublisherOptions): Worker {
   const boundMs = options.pubAckBoundMs ?? DEFAULT_PUB_ACK_BOUND_MS;
