@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type Msg, type NatsConnection } from 'nats';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/support/wait-for.js';
 import { Meter } from '../lib/meter.js';
 import { Semaphore } from '../lib/semaphore.js';
 import type { RunState } from '../lib/workload.js';
@@ -29,14 +30,6 @@ function startRun(): { run: RunState; stop: () => void } {
   };
 }
 
-async function until(condition: () => boolean, what: string, boundMs = 10_000): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 describe.skipIf(nats === undefined)('natsPublisher', () => {
   it('publishes into the stream until the backlog gate is full and returns once every PubAck came', async () => {
     const connection = nats!;
@@ -48,7 +41,7 @@ describe.skipIf(nats === undefined)('natsPublisher', () => {
       const meter = new Meter();
       const { run, stop } = startRun();
       const worker = natsPublisher(connection, { subject, window: 16, gate, meter })(run);
-      await until(() => gate.available === 0, 'the gate to fill');
+      await waitFor(() => gate.available === 0, 10_000, 'the gate to fill');
       stop();
       gate.close();
       await worker;
@@ -67,7 +60,7 @@ describe.skipIf(nats === undefined)('natsPublisher', () => {
     const worker = natsPublisher(nats!, { subject: `test.nostream.${process.pid}`, window: 2, gate, meter })(
       run,
     );
-    await until(() => meter.errors >= 10, 'ten failed publishes');
+    await waitFor(() => meter.errors >= 10, 10_000, 'ten failed publishes');
     stop();
     gate.close();
     await worker;
@@ -91,7 +84,7 @@ describe.skipIf(nats === undefined)('natsPublisher', () => {
       const meter = new Meter();
       const { run, stop } = startRun();
       const worker = natsPublisher(connection, { subject, window: 1, gate, meter, pubAckBoundMs: 300 })(run);
-      await until(() => received.length === 2, 'the second publish');
+      await waitFor(() => received.length === 2, 10_000, 'the second publish');
       // The late PubAck has come meanwhile; with a window of one the second publish, not yet past its
       // bound, still holds the window: a third publish now would mean the late PubAck freed a slot.
       await sleep(150);

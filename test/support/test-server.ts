@@ -7,6 +7,8 @@ import type { Config } from '../../packages/server/src/config/schema.js';
 import { createLogger } from '../../packages/server/src/log.js';
 import { CmqTestClient, type CmqTestClientOptions } from './cmq-client.js';
 
+export { waitFor } from './wait-for.js';
+
 export const TEST_CREDENTIAL = {
   secretId: 'AKIDtestsecretid0000000000000000001',
   secretKey: 'test-secret-key-0123456789abcdef',
@@ -49,17 +51,4 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls `condition` until it holds (tests wait for state, never for a bare sleep). */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

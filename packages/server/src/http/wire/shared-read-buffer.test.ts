@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../../../test/support/wait-for.js';
 import { SharedReadBuffer } from './shared-read-buffer.js';
 
 const servers: Server[] = [];
@@ -35,23 +36,15 @@ function client(port: number): Promise<Socket> {
   });
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('SharedReadBuffer', () => {
   it('moves accepted sockets to ones that read every connection into the same memory', async () => {
     const { port, received, adopted } = await serve(new SharedReadBuffer(1024));
     const a = await client(port);
     const b = await client(port);
     a.write('from a');
-    await until(() => received.length === 1);
+    await waitFor(() => received.length === 1);
     b.write('from b');
-    await until(() => received.length === 2);
+    await waitFor(() => received.length === 2);
     expect(received.map(({ connection, text }) => [connection, text])).toEqual([
       [0, 'from a'],
       [1, 'from b'],
@@ -67,7 +60,7 @@ describe('SharedReadBuffer', () => {
     socket.on('data', (chunk: Buffer) => echoed.push(chunk));
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.write('ping');
-    await until(() => received.length === 1);
+    await waitFor(() => received.length === 1);
     adopted[0]?.socket.end('pong');
     await closed;
     expect(Buffer.concat(echoed).toString()).toBe('pong');
@@ -81,7 +74,7 @@ describe('SharedReadBuffer', () => {
     const { port, received, adopted } = await serve(new SharedReadBuffer());
     const socket = await client(port);
     socket.write('bye');
-    await until(() => received.length === 1);
+    await waitFor(() => received.length === 1);
     const events: string[] = [];
     const server = adopted[0]!.socket;
     server.on('end', () => events.push('end'));
@@ -106,7 +99,7 @@ describe('SharedReadBuffer', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const socket = await client((server.address() as { port: number }).port);
     socket.write('plain');
-    await until(() => received.length === 1);
+    await waitFor(() => received.length === 1);
     expect(received).toEqual(['plain']);
     expect(kept[1]).toBe(kept[0]);
     sockets.push(...kept);

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../../../test/support/wait-for.js';
 import type { ParsedRequest } from './request-parser.js';
 import { SharedReadBuffer } from './shared-read-buffer.js';
 import type { WireResponse } from './wire-response.js';
@@ -31,15 +32,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-/** Polls server-side state that no event announces. */
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(5);
-  }
 }
 
 const harnesses: Array<{ server: WireServer; stop(): Promise<void> }> = [];
@@ -349,7 +341,7 @@ describe('WireServer', () => {
     });
     const client = new RawClient(harness.port);
     client.send(get('/slow'));
-    await waitFor(() => harness.requests.length === 1, 'the slow request');
+    await waitFor(() => harness.requests.length === 1, 3000, 'the slow request');
     await delay(OPTIONS.requestTimeoutMs - 400);
     client.send(post('abcd').slice(0, -2));
     await client.until(() => client.answers().length === 1);
@@ -375,7 +367,7 @@ describe('WireServer', () => {
     await idle.until(() => idle.answers().length === 1);
     const partial = new RawClient(harness.port);
     partial.send('GET /partial HTTP/1.1\r\nHo');
-    await waitFor(() => harness.server.busy, 'the partial head to arrive');
+    await waitFor(() => harness.server.busy, 3000, 'the partial head to arrive');
     const busy = new RawClient(harness.port);
     busy.send(get('/hold'));
     await entered.promise;
@@ -410,6 +402,7 @@ describe('WireServer', () => {
       client.send(requests[i]!.subarray(0, 30));
       await waitFor(
         () => harness.requests.length === 0 && harness.server.busy,
+        3000,
         `connection ${i}'s first half`,
       );
       await delay(20);
