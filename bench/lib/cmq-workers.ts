@@ -72,6 +72,8 @@ export interface ConsumerOptions {
    * in flight per consumer.
    */
   readonly deleteClient: CmqBenchClient;
+  /** Counts this consumer's deletes sent and not yet answered (shared by a system's consumers). */
+  readonly deletesInFlight?: { count: number };
 }
 
 interface ReceivedWire {
@@ -89,7 +91,9 @@ export function cmqConsumer(client: CmqBenchClient, options: ConsumerOptions): W
   const { queue, meter } = options;
   return async (run) => {
     let deleting: Promise<void> = Promise.resolve();
+    const inFlight = options.deletesInFlight ?? { count: 0 };
     const remove = async (handles: string[]): Promise<void> => {
+      inFlight.count++;
       try {
         const deleted = await options.deleteClient.call('BatchDeleteMessage', {
           queueName: queue,
@@ -99,6 +103,8 @@ export function cmqConsumer(client: CmqBenchClient, options: ConsumerOptions): W
         else meter.error(`BatchDeleteMessage ${deleted.code} ${deleted.message}`);
       } catch (error) {
         if (!run.stopped) meter.error(error);
+      } finally {
+        inFlight.count--;
       }
     };
     while (!run.stopped) {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callOrThrow, CmqBenchClient } from './cmq-client.js';
+import { callOrThrow, CmqBenchClient, type CmqEnvelope } from './cmq-client.js';
 import { cmqBatchSender, cmqConsumer } from './cmq-workers.js';
 import { driveInterleaved, timeSlices } from './interleaved-workload.js';
 import type { Meter, MeterSink } from './meter.js';
@@ -18,8 +18,19 @@ afterEach(async () => {
   for (const server of started.splice(0)) await server.stop();
 });
 
+/** A client whose deletes are answered 50 ms late: a slice ends with deletes still in flight. */
+class SlowDeleteClient extends CmqBenchClient {
+  override async call(
+    action: string,
+    params?: Readonly<Record<string, string | number>>,
+  ): Promise<CmqEnvelope> {
+    if (action === 'BatchDeleteMessage') await sleep(50);
+    return super.call(action, params);
+  }
+}
+
 describe('slicedPipeline', () => {
-  it("drains the backlog after each slice, so the next slice (the other system's) starts with the queue empty", async () => {
+  it("drains the backlog after each slice and waits for the consumers' deletes, so the next slice (the other system's) starts with the queue empty", async () => {
     const server = await startOpenCmq({ repoRoot, engine: 'sqlite' });
     started.push(server);
     const client = () => {
@@ -27,9 +38,15 @@ describe('slicedPipeline', () => {
       clients.push(c);
       return c;
     };
+    const slowDeleteClient = () => {
+      const c = new SlowDeleteClient(server);
+      clients.push(c);
+      return c;
+    };
     const admin = client();
     await callOrThrow(admin, 'CreateQueue', { queueName: 'sliced' });
     const producerClients = [client(), client()];
+    const deletesInFlight = { count: 0 };
     const pipeline = slicedPipeline({
       cap: 64,
       serverPid: server.pid,
@@ -52,9 +69,11 @@ describe('slicedPipeline', () => {
             pollingWaitSeconds: 5,
             gate,
             meter: sink,
-            deleteClient: client(),
+            deleteClient: slowDeleteClient(),
+            deletesInFlight,
           }),
         ),
+      pending: () => deletesInFlight.count,
       onStop: () => {
         for (const c of clients) if (c !== admin) c.close();
       },

@@ -14,8 +14,9 @@ import type { RunState, Worker } from './workload.js';
  *   consumer waiting on an empty queue costs its system nothing, and a long poll needs no cancelling;
  * - the producers run per slice, as interleaved workers do;
  * - at a slice's end the producers stop, and `afterSlice` waits until the consumers have received
- *   everything sent (the gate back at its cap), uncounted, before the next slice of any system starts.
- *   No backlog carries over from one slice into the next, the other system's or this one's.
+ *   everything sent (the gate back at its cap) and finished what they started on it (`pending`: a CMQ
+ *   consumer's deletes), uncounted, before the next slice of any system starts. No backlog carries over
+ *   from one slice into the next, the other system's or this one's.
  *
  * A producer stopped while it waits for room gives its permits back (cmqBatchSender, rabbitPublisher,
  * natsPublisher), so the gate reads full once the queue is empty.
@@ -32,6 +33,11 @@ export interface SlicedPipelineParts {
   readonly onStop?: () => void | Promise<void>;
   /** Bound on a slice's drain; longer counts as an error. */
   readonly drainBoundMs?: number;
+  /**
+   * Requests the consumers sent about messages already received and not yet answered (a CMQ consumer's
+   * deletes); a drain also waits for these. Fire-and-forget acks (RabbitMQ, NATS) have none.
+   */
+  readonly pending?: () => number;
 }
 
 export interface SlicedPipeline {
@@ -92,10 +98,11 @@ export function slicedPipeline(parts: SlicedPipelineParts): SlicedPipeline {
         // join that slice's (or, after the last slice, stop()'s).
         sink.current = new Meter();
         const deadline = performance.now() + drainBoundMs;
-        while (gate.available < parts.cap) {
+        const pending = parts.pending ?? (() => 0);
+        while (gate.available < parts.cap || pending() > 0) {
           if (performance.now() >= deadline)
             throw new Error(
-              `backlog not drained ${drainBoundMs / 1000} s after a slice: ${parts.cap - gate.available} messages left`,
+              `backlog not drained ${drainBoundMs / 1000} s after a slice: ${parts.cap - gate.available} messages left, ${pending()} consumer requests unanswered`,
             );
           await sleep(POLL_MS);
         }

@@ -36,6 +36,7 @@ export async function openOpenCmqSide(
     throw error;
   }
   const producerClients = Array.from({ length: options.producers }, () => session.client());
+  const deletesInFlight = { count: 0 };
   const pipeline = slicedPipeline({
     cap: options.cap,
     serverPid: session.server.pid,
@@ -60,9 +61,11 @@ export async function openOpenCmqSide(
             gate,
             meter: sink,
             deleteClient: session.client(),
+            deletesInFlight,
           }),
         ),
       ),
+    pending: () => deletesInFlight.count,
     // A consumer's long poll ends with its connection.
     onStop: () => session.closeClients(),
   });
