@@ -3,6 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { MESSAGE_STATES } from '../../domain/message.js';
 import { RECEIPT_TOKEN_LIMIT } from '../../domain/receipt-handle.js';
 import type { MessageRow, QueueRow } from './rows.js';
+import { BOUND_LIMIT } from './bound-limit.js';
 
 const { ready: READY, delayed: DELAYED, inflight: INFLIGHT } = MESSAGE_STATES;
 const MESSAGE_COLUMNS =
@@ -82,7 +83,7 @@ export function prepareStatements(db: Database) {
     deleteQueue: prepare<[number]>('DELETE FROM queues WHERE id = ?'),
     dropQueue: prepare<[number]>('INSERT INTO dropped_queues (queue_id) VALUES (?)'),
     listQueues: prepare<[string, number, number], QueueRow>(
-      `SELECT * FROM queues WHERE name_key LIKE ? ESCAPE '\\' ORDER BY name_key LIMIT ? OFFSET ?`,
+      `SELECT * FROM queues WHERE name_key LIKE ? ESCAPE '\\' ORDER BY name_key ${BOUND_LIMIT} OFFSET ?`,
     ),
     countMatching: prepare<[string], { n: number }>(
       `SELECT COUNT(*) AS n FROM queues WHERE name_key LIKE ? ESCAPE '\\'`,
@@ -121,7 +122,7 @@ export function prepareStatements(db: Database) {
     /** Candidates for a time-to-live move, oldest first; in-flight rows are skipped by the caller's filter. */
     olderThan: prepare<[number, number, number], { id: number; state: number }>(
       `SELECT id, state FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ? AND state != ${INFLIGHT}
-       ORDER BY enqueued_at_ms LIMIT ?`,
+       ORDER BY enqueued_at_ms ${BOUND_LIMIT}`,
     ),
     moveMessage: prepare<[number, number, number | null, number]>(
       `UPDATE messages SET queue_id = ?, state = ${READY}, visible_at_ms = ?, source_queue_id = ? WHERE id = ?`,
@@ -135,7 +136,7 @@ export function prepareStatements(db: Database) {
       { id: number; state: number; source_queue_id: number | null }
     >(
       `SELECT id, state, source_queue_id FROM messages WHERE queue_id = ? AND state != ${INFLIGHT}
-       ORDER BY enqueued_at_ms, id LIMIT ? OFFSET ?`,
+       ORDER BY enqueued_at_ms, id ${BOUND_LIMIT} OFFSET ?`,
     ),
     /** Whether any message is past retention: one index probe, where the count below builds a sorter. */
     anyExpired: prepare<[number, number], { expired: number }>(
@@ -144,10 +145,10 @@ export function prepareStatements(db: Database) {
     /** The oldest `limit` messages past retention, counted by state (bounded: a long outage may leave millions). */
     expiredByState: prepare<[number, number, number], { state: number; n: number }>(
       `SELECT state, COUNT(*) AS n FROM (SELECT state FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ?
-         ORDER BY enqueued_at_ms LIMIT ?) GROUP BY state`,
+         ORDER BY enqueued_at_ms ${BOUND_LIMIT}) GROUP BY state`,
     ),
     expiredIds: prepare<[number, number, number], { id: number; state: number }>(
-      'SELECT id, state FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ? ORDER BY enqueued_at_ms LIMIT ?',
+      `SELECT id, state FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ? ORDER BY enqueued_at_ms ${BOUND_LIMIT}`,
     ),
     deleteExpired: prepare<[number, number]>(
       'DELETE FROM messages WHERE queue_id = ? AND enqueued_at_ms <= ?',
@@ -164,7 +165,7 @@ export function prepareStatements(db: Database) {
      */
     selectReady: prepare<[number, number, number], ReadyTuple>(
       `SELECT id, body, enqueued_at_ms, first_dequeued_at_ms, dequeue_count FROM messages
-       WHERE queue_id = ? AND state = ${READY} AND +enqueued_at_ms > ? ORDER BY visible_at_ms, id LIMIT ?`,
+       WHERE queue_id = ? AND state = ${READY} AND +enqueued_at_ms > ? ORDER BY visible_at_ms, id ${BOUND_LIMIT}`,
     ).raw(true),
     /**
      * Marks up to ITEMS_PER_STATEMENT received messages in flight in one statement (one UPDATE per message
@@ -198,10 +199,10 @@ export function prepareStatements(db: Database) {
     ),
     droppedQueues: prepare<[], { queue_id: number }>('SELECT queue_id FROM dropped_queues LIMIT 16'),
     reclaim: prepare<[number, number]>(
-      'DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? LIMIT ?)',
+      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? ${BOUND_LIMIT})`,
     ),
     reclaimRetained: prepare<[number, number]>(
-      'DELETE FROM retained_messages WHERE id IN (SELECT id FROM retained_messages WHERE queue_id = ? LIMIT ?)',
+      `DELETE FROM retained_messages WHERE id IN (SELECT id FROM retained_messages WHERE queue_id = ? ${BOUND_LIMIT})`,
     ),
     forgetDropped: prepare<[number]>('DELETE FROM dropped_queues WHERE queue_id = ?'),
 
@@ -224,11 +225,11 @@ export function prepareStatements(db: Database) {
     ),
     countRetainedUntil: prepare<[number, number, number], { n: number }>(
       `SELECT COUNT(*) AS n FROM (SELECT 1 FROM retained_messages WHERE queue_id = ? AND enqueued_at_ms <= ?
-         LIMIT ?)`,
+         ${BOUND_LIMIT})`,
     ),
     dropOldestRetainedUntil: prepare<[number, number, number]>(
       `DELETE FROM retained_messages WHERE id IN (SELECT id FROM retained_messages
-         WHERE queue_id = ? AND enqueued_at_ms <= ? ORDER BY enqueued_at_ms LIMIT ?)`,
+         WHERE queue_id = ? AND enqueued_at_ms <= ? ORDER BY enqueued_at_ms ${BOUND_LIMIT})`,
     ),
     dropRetainedUntil: prepare<[number, number]>(
       'DELETE FROM retained_messages WHERE queue_id = ? AND enqueued_at_ms <= ?',
@@ -261,7 +262,7 @@ export function prepareStatements(db: Database) {
     ),
     dedupExpire: prepare<[number, number]>(
       `DELETE FROM dedup_ids WHERE (queue_id, dedup_id) IN
-         (SELECT queue_id, dedup_id FROM dedup_ids WHERE expires_at_ms <= ? LIMIT ?)`,
+         (SELECT queue_id, dedup_id FROM dedup_ids WHERE expires_at_ms <= ? ${BOUND_LIMIT})`,
     ),
     /** A changed window applies to ids already recorded (they were stored with first send + old window). */
     dedupShift: prepare<[number, number]>(
@@ -277,14 +278,14 @@ export function prepareStatements(db: Database) {
       'SELECT msg_id, at_ms, event, detail FROM trace_events WHERE msg_id = ? ORDER BY at_ms, seq',
     ),
     tracePruneOlder: prepare<[number, number]>(
-      'DELETE FROM trace_events WHERE seq IN (SELECT seq FROM trace_events WHERE at_ms < ? LIMIT ?)',
+      `DELETE FROM trace_events WHERE seq IN (SELECT seq FROM trace_events WHERE at_ms < ? ${BOUND_LIMIT})`,
     ),
     /** Sequence numbers only grow and pruning takes the oldest, so high - low + 1 bounds the count. */
     traceSpan: prepare<[], { low: number | null; high: number | null }>(
       'SELECT MIN(seq) AS low, MAX(seq) AS high FROM trace_events',
     ),
     tracePruneOldest: prepare<[number]>(
-      'DELETE FROM trace_events WHERE seq IN (SELECT seq FROM trace_events ORDER BY seq LIMIT ?)',
+      `DELETE FROM trace_events WHERE seq IN (SELECT seq FROM trace_events ORDER BY seq ${BOUND_LIMIT})`,
     ),
   };
 }

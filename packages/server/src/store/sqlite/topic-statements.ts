@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { BOUND_LIMIT } from './bound-limit.js';
 
 export interface TopicRow {
   id: number;
@@ -73,7 +74,7 @@ export function prepareTopicStatements(db: Database) {
     ),
     deleteTopic: prepare<[number]>('DELETE FROM topics WHERE id = ?'),
     listTopics: prepare<[string, number, number], TopicRow>(
-      `SELECT * FROM topics WHERE name_key LIKE ? ESCAPE '\\' ORDER BY name_key LIMIT ? OFFSET ?`,
+      `SELECT * FROM topics WHERE name_key LIKE ? ESCAPE '\\' ORDER BY name_key ${BOUND_LIMIT} OFFSET ?`,
     ),
     countMatchingTopics: prepare<[string], { n: number }>(
       `SELECT COUNT(*) AS n FROM topics WHERE name_key LIKE ? ESCAPE '\\'`,
@@ -104,7 +105,7 @@ export function prepareTopicStatements(db: Database) {
     ),
     deleteSubscription: prepare<[number]>('DELETE FROM subscriptions WHERE id = ?'),
     listSubscriptions: prepare<[number, string, number, number], SubscriptionRow>(
-      `${SUBSCRIPTION} WHERE s.topic_id = ? AND s.name_key LIKE ? ESCAPE '\\' ORDER BY s.name_key LIMIT ? OFFSET ?`,
+      `${SUBSCRIPTION} WHERE s.topic_id = ? AND s.name_key LIKE ? ESCAPE '\\' ORDER BY s.name_key ${BOUND_LIMIT} OFFSET ?`,
     ),
     countMatchingSubscriptions: prepare<[number, string], { n: number }>(
       `SELECT COUNT(*) AS n FROM subscriptions WHERE topic_id = ? AND name_key LIKE ? ESCAPE '\\'`,
@@ -130,10 +131,10 @@ export function prepareTopicStatements(db: Database) {
     ),
     deliveryById: prepare<[number], DeliveryRow>(`${DELIVERY} WHERE d.id = ?`),
     dueDeliveries: prepare<[number, number, number], DeliveryRow>(
-      `${DELIVERY} WHERE d.subscription_id = ? AND d.next_attempt_at_ms <= ? ORDER BY d.next_attempt_at_ms, d.id LIMIT ?`,
+      `${DELIVERY} WHERE d.subscription_id = ? AND d.next_attempt_at_ms <= ? ORDER BY d.next_attempt_at_ms, d.id ${BOUND_LIMIT}`,
     ),
     expiredDeliveries: prepare<[number, number, number], { id: number; message_id: number }>(
-      'SELECT id, message_id FROM deliveries WHERE subscription_id = ? AND expires_at_ms <= ? LIMIT ?',
+      `SELECT id, message_id FROM deliveries WHERE subscription_id = ? AND expires_at_ms <= ? ${BOUND_LIMIT}`,
     ),
     leaseDelivery: prepare<[number, number]>('UPDATE deliveries SET next_attempt_at_ms = ? WHERE id = ?'),
     retryDelivery: prepare<[number, number]>(
@@ -141,7 +142,7 @@ export function prepareTopicStatements(db: Database) {
     ),
     deleteDelivery: prepare<[number]>('DELETE FROM deliveries WHERE id = ?'),
     deliveriesOfSubscription: prepare<[number, number], { id: number; message_id: number }>(
-      'SELECT id, message_id FROM deliveries WHERE subscription_id = ? LIMIT ?',
+      `SELECT id, message_id FROM deliveries WHERE subscription_id = ? ${BOUND_LIMIT}`,
     ),
     nextDelivery: prepare<[number], { t: number | null }>(
       'SELECT MIN(next_attempt_at_ms) AS t FROM deliveries WHERE subscription_id = ?',
