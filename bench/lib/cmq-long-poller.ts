@@ -1,15 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nowMs, readSentAt } from './body.js';
 import { type CmqBenchClient, NO_MESSAGE_CODE } from './cmq-client.js';
-import type { Meter } from './meter.js';
+import type { MeterSink } from './meter.js';
+import type { Semaphore } from './semaphore.js';
 import type { Worker } from './workload.js';
 
 export interface LongPollerOptions {
   readonly queue: string;
   readonly pollingWaitSeconds: number;
-  readonly meter: Meter;
+  readonly meter: MeterSink;
   /** Receives in flight across all pollers: the consumers waiting for a message. */
   readonly waiting: { count: number };
+  /** The backlog gate shared with the sender: a message gives its permit back when received. */
+  readonly gate: Semaphore | undefined;
+  /** Deletes sent and not yet answered, across all pollers (a slice's drain waits for them). */
+  readonly deletesInFlight: { count: number };
 }
 
 /**
@@ -18,7 +23,7 @@ export interface LongPollerOptions {
  * A message counts once its delete succeeded; its latency is taken when it arrived.
  */
 export function cmqLongPoller(client: CmqBenchClient, options: LongPollerOptions): Worker {
-  const { queue, meter, waiting } = options;
+  const { queue, meter, waiting, deletesInFlight } = options;
   return async (run) => {
     while (!run.stopped) {
       try {
@@ -39,10 +44,17 @@ export function cmqLongPoller(client: CmqBenchClient, options: LongPollerOptions
           continue;
         }
         meter.recordLatencyMs(nowMs() - readSentAt(String(reply['msgBody'])));
-        const deleted = await client.call('DeleteMessage', {
-          queueName: queue,
-          receiptHandle: String(reply['receiptHandle']),
-        });
+        options.gate?.release(1);
+        deletesInFlight.count++;
+        let deleted;
+        try {
+          deleted = await client.call('DeleteMessage', {
+            queueName: queue,
+            receiptHandle: String(reply['receiptHandle']),
+          });
+        } finally {
+          deletesInFlight.count--;
+        }
         if (deleted.code === 0) meter.add(1);
         else meter.error(`DeleteMessage ${deleted.code} ${deleted.message}`);
       } catch (error) {

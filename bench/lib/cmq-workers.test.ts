@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeBody, nowMs } from './body.js';
-import { arrayParams, callOrThrow, CmqBenchClient, type CmqEnvelope } from './cmq-client.js';
+import { arrayParams, callOrThrow, CmqBenchClient } from './cmq-client.js';
 import { cmqBatchSender, cmqConsumer } from './cmq-workers.js';
+import { CountingClient } from './counting-client.js';
 import { Meter } from './meter.js';
 import { startOpenCmq, type OpenCmqServer } from './opencmq-server.js';
 import { Semaphore } from './semaphore.js';
@@ -13,30 +14,6 @@ const started: OpenCmqServer[] = [];
 afterEach(async () => {
   for (const server of started.splice(0)) await server.stop();
 });
-
-/** A client that counts its calls in flight and remembers the most there ever were. */
-class CountingClient extends CmqBenchClient {
-  inFlight = 0;
-  maxInFlight = 0;
-  calls = 0;
-  /** Awaited before each call goes out. */
-  before: () => Promise<void> = () => Promise.resolve();
-
-  override async call(
-    action: string,
-    params?: Readonly<Record<string, string | number>>,
-  ): Promise<CmqEnvelope> {
-    this.calls++;
-    this.inFlight++;
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    try {
-      await this.before();
-      return await super.call(action, params);
-    } finally {
-      this.inFlight--;
-    }
-  }
-}
 
 describe('cmqConsumer', () => {
   it('receives again before its delete is answered, keeps one delete in flight, deletes and counts every message', async () => {

@@ -64,7 +64,7 @@ export function renderMarkdown(report: BenchReport, charts: readonly ChartFile[]
       `load average ${m.loadAverageAtStart} at start.`,
     '',
     `Engine ${report.options.engine}; ${report.options.quick ? 'quick: ' : ''}${report.options.warmupSeconds} s warm-up, ` +
-      `${report.options.durationSeconds} s measured per system (soak and backlog set their own windows, given in their settings), in alternating slices in pipeline, fanout, single and backlog (their settings give the slices), one system after the other in longpoll` +
+      `${report.options.durationSeconds} s measured per system (soak and backlog set their own windows, given in their settings), in alternating slices in pipeline, fanout, single, backlog and longpoll (their settings give the slices)` +
       ((report.options.rounds ?? 1) > 1
         ? `; every scenario in ${report.options.rounds} rounds, the median round shown (each scenario's "Rounds" table lists all).`
         : '.') +

@@ -38,6 +38,8 @@ export interface SlicedPipelineParts {
    * deletes); a drain also waits for these. Fire-and-forget acks (RabbitMQ, NATS) have none.
    */
   readonly pending?: () => number;
+  /** What the system's gauge reads; the backlog (messages sent and not yet received) when undefined. */
+  readonly gauge?: () => number;
 }
 
 export interface SlicedPipeline {
@@ -86,7 +88,7 @@ export function slicedPipeline(parts: SlicedPipelineParts): SlicedPipeline {
     meter: sink,
     system: {
       serverPid: parts.serverPid,
-      gauge: () => parts.cap - gate.available,
+      gauge: parts.gauge ?? (() => parts.cap - gate.available),
       workers: (meter) => {
         // Errors between slices (a consumer that failed meanwhile) count in this slice's settling part.
         meter.absorbErrors(sink.current);

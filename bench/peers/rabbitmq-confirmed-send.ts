@@ -1,5 +1,5 @@
 import type { ChannelModel } from 'amqplib';
-import type { Meter } from '../lib/meter.js';
+import type { MeterSink } from '../lib/meter.js';
 
 /**
  * Sends one persistent message to a queue on a confirm channel and resolves once the broker confirmed
@@ -10,7 +10,7 @@ import type { Meter } from '../lib/meter.js';
 export async function openConfirmedSend(
   model: ChannelModel,
   queue: string,
-  meter: Meter,
+  meter: MeterSink,
 ): Promise<(body: string) => Promise<void>> {
   const channel = await model.createConfirmChannel();
   channel.on('error', (error: Error) => meter.error(error));

@@ -1,11 +1,8 @@
 import type { ChannelModel } from 'amqplib';
 import { callOrThrow } from '../lib/cmq-client.js';
 import { cmqLongPoller } from '../lib/cmq-long-poller.js';
-import { Meter } from '../lib/meter.js';
-import { openCmqVersion } from '../lib/opencmq-server.js';
-import { withOpenCmq } from '../lib/opencmq-session.js';
 import { pacedSender } from '../lib/paced-sender.js';
-import { drive, type Worker } from '../lib/workload.js';
+import { slicedPipeline } from '../lib/sliced-pipeline.js';
 import {
   connectRabbit,
   declareQuorumQueue,
@@ -14,14 +11,15 @@ import {
   rabbitVersion,
 } from '../peers/rabbitmq.js';
 import { openConfirmedSend } from '../peers/rabbitmq-confirmed-send.js';
+import { createQueue, openCmqSlicedSide } from './opencmq-side.js';
+import type { Ratio, Scenario, ScenarioContext, SystemResult } from './scenario.js';
 import {
-  runSystem,
-  type Ratio,
-  type Scenario,
-  type ScenarioContext,
-  type SystemResult,
-  type SystemRun,
-} from './scenario.js';
+  producerConsumerSlicing,
+  runSlicedSides,
+  slicingSetting,
+  type SlicedSide,
+  type SlicedSideSpec,
+} from './sliced-sides.js';
 import { p99TargetOf } from './targets.js';
 
 /**
@@ -34,11 +32,20 @@ import { p99TargetOf } from './targets.js';
  * message (DeleteMessage) before the next poll. RabbitMQ: each consumer is its own channel with prefetch
  * 1, acking each message, the channels spread over a few connections (one connection per consumer is
  * not how AMQP clients are written: channels are its multiplexing).
+ *
+ * The systems run side by side in alternating slices (sliced-sides.ts): both keep their 1,000
+ * consumers waiting the whole run, the sender runs in its system's slices only, and each slice's last
+ * messages are received and deleted before the next slice starts.
  */
 const CONSUMERS = 1000;
 const POLLING_WAIT_SECONDS = 30;
 /** One send every 5 ms at most, one at a time: each message wakes one of 1,000 idle consumers. */
 const SENDS_PER_SECOND = 200;
+/**
+ * Messages sent and not yet received, at most: the one sender keeps one message in flight, so only a
+ * system that stops delivering reaches it (and its sender then waits, as a pipeline's producers do).
+ */
+const BACKLOG_CAP = 100;
 const RABBIT_CONSUMER_CONNECTIONS = 4;
 /** The issue's target: p99 send to receive with 1,000 waiting consumers. */
 const P99_TARGET_MS = 10;
@@ -50,22 +57,22 @@ export const longpoll: Scenario = {
   title: `${CONSUMERS.toLocaleString('en-US')} idle long-polling consumers on one queue, one 256-byte message sent at a time (at most ${SENDS_PER_SECOND}/s), each received by one consumer and deleted`,
   async run(context) {
     const subject = `opencmq-${context.engine}`;
-    const systems: SystemResult[] = [
-      await runSystem(
-        context,
-        subject,
-        'subject',
-        `engine ${context.engine}; ${CONSUMERS} consumers, each its own keep-alive connection long-polling ReceiveMessage (pollingWaitSeconds ${POLLING_WAIT_SECONDS}) and deleting each message with DeleteMessage; one sender, SendMessage one at a time; every request signed; gauge: receives in flight`,
-        () => runOpenCmq(context),
-      ),
-      await runSystem(
-        context,
-        'rabbitmq',
-        'peer',
-        `durable quorum queue, persistent messages; ${CONSUMERS} consumers, each its own channel with prefetch 1 acking each message, over ${RABBIT_CONSUMER_CONNECTIONS} connections; one sender on its own connection, one message at a time, each awaiting its publisher confirm; gauge: the broker's consumer count`,
-        () => runRabbit(context),
-      ),
+    const specs: SlicedSideSpec[] = [
+      {
+        system: subject,
+        role: 'subject',
+        setup: `engine ${context.engine}; ${CONSUMERS} consumers, each its own keep-alive connection long-polling ReceiveMessage (pollingWaitSeconds ${POLLING_WAIT_SECONDS}) and deleting each message with DeleteMessage; one sender, SendMessage one at a time; every request signed; gauge: receives in flight`,
+        open: () => openOpenCmq(context),
+      },
+      {
+        system: 'rabbitmq',
+        role: 'peer',
+        setup: `durable quorum queue, persistent messages; ${CONSUMERS} consumers, each its own channel with prefetch 1 acking each message, over ${RABBIT_CONSUMER_CONNECTIONS} connections; one sender on its own connection, one message at a time, each awaiting its publisher confirm; gauge: the broker's consumer count`,
+        open: () => openRabbit(context),
+      },
     ];
+    const slicing = producerConsumerSlicing(context);
+    const systems = await runSlicedSides(context, specs, slicing, GAUGE);
     return {
       scenario: 'longpoll',
       title: this.title,
@@ -76,7 +83,9 @@ export const longpoll: Scenario = {
         pollingWaitSeconds: POLLING_WAIT_SECONDS,
         sendsPerSecond: SENDS_PER_SECOND,
         bodyBytes: 256,
+        backlogCap: BACKLOG_CAP,
         rabbitConsumerConnections: RABBIT_CONSUMER_CONNECTIONS,
+        interleaved: slicingSetting(slicing),
       },
       systems,
       ratios: [p99Ratio(systems, subject, 'rabbitmq')],
@@ -106,101 +115,97 @@ function p99Ratio(systems: readonly SystemResult[], numerator: string, denominat
   };
 }
 
-async function runOpenCmq(context: ScenarioContext): Promise<SystemRun> {
-  return withOpenCmq(context, async (session) => {
-    await callOrThrow(session.client(), 'CreateQueue', { queueName: QUEUE });
-    const meter = new Meter();
-    const waiting = { count: 0 };
-    const workers: Worker[] = [];
-    for (let i = 0; i < CONSUMERS; i++) {
-      workers.push(
-        cmqLongPoller(session.client(), {
-          queue: QUEUE,
-          pollingWaitSeconds: POLLING_WAIT_SECONDS,
-          meter,
-          waiting,
-        }),
-      );
-    }
+/** A new OpenCMQ server with the queue, the long-polling consumers' connections and the sender's. */
+function openOpenCmq(context: ScenarioContext): Promise<SlicedSide> {
+  return openCmqSlicedSide(context, createQueue(QUEUE), (session) => {
     const sender = session.client();
-    workers.push(
-      pacedSender({
-        ratePerSecond: SENDS_PER_SECOND,
-        meter,
-        send: async (body) => {
-          await callOrThrow(sender, 'SendMessage', { queueName: QUEUE, msgBody: body });
-        },
-      }),
-    );
-    const measurement = await drive({
-      workers,
-      meter,
-      warmupMs: context.warmupMs,
-      durationMs: context.durationMs,
-      serverPid: session.server.pid,
+    const waiting = { count: 0 };
+    const deletesInFlight = { count: 0 };
+    return {
+      cap: BACKLOG_CAP,
+      producers: (meter, gate) => [
+        pacedSender({
+          ratePerSecond: SENDS_PER_SECOND,
+          meter,
+          gate,
+          send: async (body) => {
+            await callOrThrow(sender, 'SendMessage', { queueName: QUEUE, msgBody: body });
+          },
+        }),
+      ],
+      consumers: (sink, gate) =>
+        Array.from({ length: CONSUMERS }, () =>
+          cmqLongPoller(session.client(), {
+            queue: QUEUE,
+            pollingWaitSeconds: POLLING_WAIT_SECONDS,
+            meter: sink,
+            waiting,
+            gate,
+            deletesInFlight,
+          }),
+        ),
+      pending: () => deletesInFlight.count,
       gauge: () => waiting.count,
-      onStop: () => {
-        session.closeClients();
-      },
-    });
-    return { version: openCmqVersion(session.server.engine), measurement, gaugeName: GAUGE };
+    };
   });
 }
 
-async function runRabbit(context: ScenarioContext): Promise<SystemRun> {
-  const meter = new Meter();
+/** A durable quorum queue with its consumers' connections, the sender's, and the consumer count polled. */
+async function openRabbit(context: ScenarioContext): Promise<SlicedSide> {
   const queue = `${QUEUE}-${Date.now()}`;
-  const admin = await connectRabbit(context.rabbitmqUrl, meter);
-  const connections: ChannelModel[] = [];
+  // Filled in below, before the pipeline starts: the connections report errors into its meter.
+  const roles: { consumers: ChannelModel[]; send?: (body: string) => Promise<void> } = { consumers: [] };
   let consumers = 0;
-  let countPoll: NodeJS.Timeout | undefined;
-  try {
-    await declareQuorumQueue(admin, queue);
-    const open = async () => {
-      const connection = await connectRabbit(context.rabbitmqUrl, meter);
-      connections.push(connection);
-      return connection;
-    };
-    const consumerConnections: ChannelModel[] = [];
-    for (let i = 0; i < RABBIT_CONSUMER_CONNECTIONS; i++) consumerConnections.push(await open());
-    const workers: Worker[] = [];
-    for (let i = 0; i < CONSUMERS; i++) {
-      workers.push(
-        rabbitConsumer(consumerConnections[i % consumerConnections.length]!, {
+  const pipeline = slicedPipeline({
+    cap: BACKLOG_CAP,
+    serverPid: rabbitPid(),
+    producers: (meter, gate) => [
+      pacedSender({ ratePerSecond: SENDS_PER_SECOND, meter, gate, send: roles.send! }),
+    ],
+    consumers: (sink, gate) =>
+      Array.from({ length: CONSUMERS }, (_, i) =>
+        rabbitConsumer(roles.consumers[i % roles.consumers.length]!, {
           queue,
           prefetch: 1,
           ackEvery: 1,
-          gate: undefined,
-          meter,
+          gate,
+          meter: sink,
         }),
-      );
-    }
-    const send = await openConfirmedSend(await open(), queue, meter);
-    workers.push(pacedSender({ ratePerSecond: SENDS_PER_SECOND, meter, send }));
+      ),
+    gauge: () => consumers,
+  });
+  const admin = await connectRabbit(context.rabbitmqUrl, pipeline.meter);
+  const connections: ChannelModel[] = [];
+  let countPoll: NodeJS.Timeout | undefined;
+  const close = async () => {
+    clearInterval(countPoll);
+    await pipeline.stop();
+    for (const connection of connections) await connection.close().catch(() => undefined);
+    const cleanup = await admin.createChannel().catch(() => undefined);
+    await cleanup?.deleteQueue(queue).catch(() => undefined);
+    await admin.close().catch(() => undefined);
+  };
+  try {
+    await declareQuorumQueue(admin, queue);
+    const open = async () => {
+      const connection = await connectRabbit(context.rabbitmqUrl, pipeline.meter);
+      connections.push(connection);
+      return connection;
+    };
+    for (let i = 0; i < RABBIT_CONSUMER_CONNECTIONS; i++) roles.consumers.push(await open());
+    roles.send = await openConfirmedSend(await open(), queue, pipeline.meter);
     // The broker's own count of consumers attached to the queue, polled (the gauge is read synchronously).
     const stats = await admin.createChannel();
-    stats.on('error', (error: Error) => meter.error(error));
+    stats.on('error', (error: Error) => pipeline.meter.error(error));
     countPoll = setInterval(() => {
       stats.checkQueue(queue).then(
         (reply) => (consumers = reply.consumerCount),
         () => undefined,
       );
     }, 250);
-    const measurement = await drive({
-      workers,
-      meter,
-      warmupMs: context.warmupMs,
-      durationMs: context.durationMs,
-      serverPid: rabbitPid(),
-      gauge: () => consumers,
-      onStop: () => clearInterval(countPoll),
-    });
-    return { version: rabbitVersion(admin), measurement, gaugeName: GAUGE };
-  } finally {
-    clearInterval(countPoll);
-    for (const connection of connections) await connection.close().catch(() => undefined);
-    const channel = await admin.createChannel().catch(() => undefined);
-    await channel?.deleteQueue(queue).catch(() => undefined);
-    await admin.close().catch(() => undefined);
+  } catch (error) {
+    await close();
+    throw error;
   }
+  return { version: rabbitVersion(admin), pipeline, close };
 }
