@@ -12,7 +12,7 @@ export interface LongPollerOptions {
   /** Receives in flight across all pollers: the consumers waiting for a message. */
   readonly waiting: { count: number };
   /** The backlog gate shared with the sender: a message gives its permit back when received. */
-  readonly gate: Semaphore | undefined;
+  readonly gate: Semaphore;
   /** Deletes sent and not yet answered, across all pollers (a slice's drain waits for them). */
   readonly deletesInFlight: { count: number };
 }
@@ -44,7 +44,7 @@ export function cmqLongPoller(client: CmqBenchClient, options: LongPollerOptions
           continue;
         }
         meter.recordLatencyMs(nowMs() - readSentAt(String(reply['msgBody'])));
-        options.gate?.release(1);
+        options.gate.release(1);
         deletesInFlight.count++;
         let deleted;
         try {
