@@ -1,4 +1,9 @@
-import { driveInterleaved, timeSlices, type InterleaveOptions } from '../lib/interleaved-workload.js';
+import {
+  driveInterleaved,
+  timeSlices,
+  type InterleaveOptions,
+  type SliceSpan,
+} from '../lib/interleaved-workload.js';
 import { Meter } from '../lib/meter.js';
 import type { SlicedPipeline } from '../lib/sliced-pipeline.js';
 import type { Measurement } from '../lib/workload.js';
@@ -41,19 +46,26 @@ export interface SlicedSideSpec {
 const SLICE_MS = 2000;
 const SETTLE_MS = 500;
 
-/** The slices of a run: as many per system as its window holds. */
-export function producerConsumerSlicing(context: ScenarioContext): InterleaveOptions {
+/**
+ * The slices of a run: as many per system as its window holds. `settleMs` shortens the uncounted start of
+ * each slice where nothing needs to fill up first (longpoll's paced sender).
+ */
+export function producerConsumerSlicing(
+  context: ScenarioContext,
+  settleMs: number = SETTLE_MS,
+): InterleaveOptions {
   return timeSlices({
     warmupMs: context.warmupMs,
     durationMs: context.durationMs,
     sliceMs: SLICE_MS,
-    settleMs: SETTLE_MS,
+    settleMs,
   });
 }
 
 /** How the run was sliced, for a result's settings. */
 export function slicingSetting(slicing: InterleaveOptions): string {
-  return `${slicing.slices} slices of ${SLICE_MS} ms a system, ${SETTLE_MS} ms settling before each, the backlog drained after each`;
+  const ms = (span: SliceSpan) => ('ms' in span ? `${span.ms} ms` : `${span.units} units`);
+  return `${slicing.slices} slices of ${ms(slicing.slice)} a system, ${ms(slicing.settle)} settling before each, the backlog drained after each`;
 }
 
 const OTHER_SERVERS_CPU = "the other systems' servers' CPU during this system's counted slices";
