@@ -21,6 +21,7 @@ import { pickMedianRound } from './lib/rounds.js';
 import { isServerNodeOption } from './lib/server-node-option.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { ScenarioContext, ScenarioResult } from './scenarios/scenario.js';
+import { redactCredentials } from './lib/redact-credentials.js';
 
 const QUICK = { warmupSeconds: 2, durationSeconds: 8 };
 const FULL = { warmupSeconds: 5, durationSeconds: 30 };
@@ -134,7 +135,7 @@ async function main(): Promise<number> {
   const report: BenchReport = {
     startedAt,
     finishedAt: new Date().toISOString(),
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: redactCredentials(`npm run bench -- ${process.argv.slice(2).join(' ')}`.trim()),
     machine,
     options: {
       engine: context.engine,

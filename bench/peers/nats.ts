@@ -6,6 +6,7 @@ import type { MeterSink } from '../lib/meter.js';
 import type { Semaphore } from '../lib/semaphore.js';
 import type { Worker } from '../lib/workload.js';
 import { PeerUnavailableError } from '../scenarios/scenario.js';
+import { redactCredentials } from '../lib/redact-credentials.js';
 
 /**
  * NATS JetStream peer: a work-queue stream on file storage, one durable pull consumer shared by every
@@ -29,7 +30,9 @@ export async function connectNats(url: string, meter: MeterSink): Promise<NatsCo
   try {
     connection = await connect({ servers: url, maxReconnectAttempts: 0 });
   } catch (error) {
-    throw new PeerUnavailableError(`NATS at ${url} is not reachable (${String(error)}); ${NATS_START_HINT}`);
+    throw new PeerUnavailableError(
+      `NATS at ${redactCredentials(url)} is not reachable (${redactCredentials(String(error))}); ${NATS_START_HINT}`,
+    );
   }
   void connection.closed().then((error) => {
     if (error !== undefined) meter.error(error);

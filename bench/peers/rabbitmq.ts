@@ -8,6 +8,7 @@ import type { MeterSink } from '../lib/meter.js';
 import { Semaphore } from '../lib/semaphore.js';
 import type { Worker } from '../lib/workload.js';
 import { PeerUnavailableError } from '../scenarios/scenario.js';
+import { redactCredentials } from '../lib/redact-credentials.js';
 
 /**
  * RabbitMQ peer, tuned the way its own benchmarks are (rabbitmq.com "how to run benchmarks"):
@@ -25,7 +26,7 @@ export async function connectRabbit(url: string, meter: MeterSink): Promise<Chan
     model = await amqp.connect(url);
   } catch (error) {
     throw new PeerUnavailableError(
-      `RabbitMQ at ${url} is not reachable (${String(error)}); ${RABBITMQ_START_HINT}`,
+      `RabbitMQ at ${redactCredentials(url)} is not reachable (${redactCredentials(String(error))}); ${RABBITMQ_START_HINT}`,
     );
   }
   model.on('error', (error: Error) => meter.error(error));
