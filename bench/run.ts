@@ -6,7 +6,7 @@
  *                    [--out DIR] [--rate MSGS_PER_SECOND] [--backlog MESSAGES] [--rounds N]
  *                    [--bare-work-us MICROSECONDS] [--server-node-option=--OPTION ...]
  *
- * Runs each system of each scenario in turn (never two at once), then writes
+ * Runs the systems of each scenario side by side in alternating slices (`soak`: OpenCMQ alone), then writes
  * bench/results/<time>-<label>.json and .md with the commit, the machine and the peers' versions.
  * See bench/README.md for what each scenario measures and how the peers are tuned.
  */

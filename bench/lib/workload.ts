@@ -29,13 +29,6 @@ export interface DriveOptions {
   readonly gauge?: () => number;
   /** Timeline sampling interval; default from the window's length (`defaultTimelineIntervalMs`). */
   readonly timelineIntervalMs?: number;
-  /**
-   * Ends the warm-up and the window after counted units instead of after warmupMs and durationMs, which
-   * then only bound each part so that a stalled run still ends (the backlog scenario drains a fixed
-   * stock of messages). The window's units count from the end of the warm-up's, so a stock of exactly
-   * warmup + window units lasts to the end of the window; a window cut by its bound counts as an error.
-   */
-  readonly untilUnits?: { readonly warmup: number; readonly window: number };
 }
 
 export interface Measurement extends MeterSnapshot {
@@ -62,10 +55,7 @@ export async function drive(options: DriveOptions): Promise<Measurement> {
     }),
   );
   try {
-    const units = options.untilUnits;
-    if (units === undefined) await sleep(options.warmupMs);
-    else await untilCount(meter, units.warmup, options.warmupMs);
-    const windowUnits = units === undefined ? undefined : units.warmup + units.window - meter.count;
+    await sleep(options.warmupMs);
     meter.reset();
     const cpu = startCpuMeter(options.serverPid);
     const startedAt = performance.now();
@@ -85,9 +75,7 @@ export async function drive(options: DriveOptions): Promise<Measurement> {
             gaugeSum += options.gauge!();
             gaugeSamples++;
           }, 100);
-    if (windowUnits === undefined) await sleep(options.durationMs);
-    else if (!(await untilCount(meter, windowUnits, options.durationMs)))
-      meter.error(`window ended at its ${options.durationMs / 1000} s bound before ${windowUnits} units`);
+    await sleep(options.durationMs);
     const snapshot = snapshotOf(meter);
     const seconds = (performance.now() - startedAt) / 1000;
     const cpuUse = cpu.stop();
