@@ -1,14 +1,11 @@
+import type { NotifyStrategyName as NotifyStrategy } from '../domain/topic.js';
+
 /**
  * Retry schedules of HTTP push subscriptions (shared/reference/cmq-api.md §5, Subscribe `notifyStrategy`).
  * A push attempt that fails is retried after `nextRetryDelayMs(strategy, failedAttempts, random)`; once that
  * returns undefined the message is given up for that subscription. Retries of one message never block other
  * messages of the subscription: the dispatcher schedules each message on its own.
  */
-export const NOTIFY_STRATEGIES = ['BACKOFF_RETRY', 'EXPONENTIAL_DECAY_RETRY'] as const;
-export type NotifyStrategy = (typeof NOTIFY_STRATEGIES)[number];
-
-/** CMQ's documented default for `notifyStrategy` (the Java SDK sends BACKOFF_RETRY explicitly). */
-export const DEFAULT_NOTIFY_STRATEGY: NotifyStrategy = 'EXPONENTIAL_DECAY_RETRY';
 
 /**
  * BACKOFF_RETRY: 3 retries, each after a random 10-20 s, then the message is dropped for the subscriber.
@@ -25,10 +22,6 @@ export const BACKOFF_RETRY = { maxRetries: 3, minDelayMs: 10_000, maxDelayMs: 20
  * per-subscription window instead.
  */
 export const EXPONENTIAL_DECAY_RETRY = { maxRetries: 176, firstDelayMs: 1000, maxDelayMs: 512_000 } as const;
-
-export function isNotifyStrategy(text: string): text is NotifyStrategy {
-  return (NOTIFY_STRATEGIES as readonly string[]).includes(text);
-}
 
 /** How many retries a strategy allows after the first attempt. */
 export function maxRetries(strategy: NotifyStrategy): number {
