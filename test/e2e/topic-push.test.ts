@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as delay } from 'node:timers/promises';
 import { verifyPushSignature } from '../../packages/server/src/delivery/push-request.js';
+import { OWNER_UIN } from '../../packages/server/src/domain/topic-defaults.js';
 import { startHttpSink, type HttpSink } from '../support/http-sink.js';
 import { startTestServer, waitFor, type TestServer } from '../support/test-server.js';
 
@@ -50,7 +52,7 @@ describe('topic push delivery', () => {
     expect(request!.headers['x-cmq-request-id']).toEqual(expect.any(String));
     const body = JSON.parse(request!.body) as Record<string, unknown>;
     expect(body).toMatchObject({ topicName: topic, subscriptionName: 'json', msgId, msgBody: 'hello ✓' });
-    expect(body['TopicOwner']).toBeDefined();
+    expect(body['TopicOwner']).toBe(String(OWNER_UIN));
     expect(Math.abs((body['publishTime'] as number) - Date.now() / 1000)).toBeLessThan(5);
     const [raw] = await simple.waitForRequests(1);
     expect(raw!.body).toBe('hello ✓');
@@ -85,12 +87,15 @@ describe('topic push delivery', () => {
         bodies.slice(i, i + 16).map((body) => ({ body, tags: [], routingKey: undefined })),
       );
     }
+    // The hanging endpoint gets its window's worth of pushes and holds them.
+    await hanging.waitForRequests(4, 10_000);
     const received = await healthy.waitForRequests(200, 10_000);
     expect(
       new Set(received.map((r) => r.body.length > 0 && (JSON.parse(r.body) as { msgBody: string }).msgBody)),
     ).toEqual(new Set(bodies));
-    // the hanging endpoint never holds more than its window: at most maxInFlight pushes at once
-    expect(hanging.requests.length).toBeLessThanOrEqual(4);
+    // It never holds more than its window: at most maxInFlight pushes (each on its own connection) at once.
+    expect(hanging.connectionsOpen).toBeGreaterThanOrEqual(1);
+    expect(hanging.connectionsOpen).toBeLessThanOrEqual(4);
     expect((await topics.getSubscription(topic, 'hanging')).stats.deliveredCount).toBe(0);
   });
 
@@ -154,14 +159,20 @@ describe('topic push delivery', () => {
   it('stops pushing to a subscription once it is removed', async () => {
     const topics = server.app.topics;
     const topic = `push-${++n}`;
-    const target = await sink('ok');
+    // Always 500: without the removal, its message would be pushed again after 1 s (EXPONENTIAL_DECAY_RETRY).
+    const target = await sink({ kind: 'flap', steps: [500], then: 'repeat-last' });
     await topics.createTopic(topic, {});
     // Subscriptions of earlier tests have workers too: count from a settled refresh.
     await server.app.dispatcher.refresh();
     const before = server.app.dispatcher.workerCount;
-    await topics.subscribe(topic, 'gone', 'http', target.url, {});
+    await topics.subscribe(topic, 'gone', 'http', target.url, { notifyStrategy: 'EXPONENTIAL_DECAY_RETRY' });
     await waitFor(() => server.app.dispatcher.workerCount === before + 1, 5000, 'a worker');
+    await topics.publishMessages(topic, [{ body: 'x', tags: [], routingKey: undefined }]);
+    await target.waitForRequests(1, 5000);
     await topics.unsubscribe(topic, 'gone');
     await waitFor(() => server.app.dispatcher.workerCount === before, 5000, 'the worker to stop');
+    const pushed = target.requests.length;
+    await delay(2500);
+    expect(target.requests.length).toBe(pushed);
   });
 });

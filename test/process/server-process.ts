@@ -344,8 +344,6 @@ export function compareWithAcknowledged(swarm: SendSwarm, received: readonly Rec
     partialBatches: swarm.unansweredBatches
       .map((batch) => ({ first: batch[0], stored: batch.filter((body) => byBody.has(body)).length }))
       .filter(({ stored }) => stored !== 0 && stored !== BATCH_SIZE),
-    /** Stored without an acknowledgement: allowed, from sends whose answer never came. */
-    unacknowledged: [...byBody.keys()].filter((body) => !swarm.acked.has(body)).length,
   };
 }
 

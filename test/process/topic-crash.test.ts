@@ -194,7 +194,6 @@ describe('topics across a crash', () => {
       .map((batch) => batch.filter((body) => inFirst.has(body)).length)
       .filter((count) => count !== 0 && count !== BATCH_SIZE);
     expect(partial, 'batches stored in part').toEqual([]);
-    expect(first!.length - swarm.acked.size).toBeLessThanOrEqual(swarm.attempted.size - swarm.acked.size);
 
     for (const queueName of queues) {
       expect(await after.call('GetQueueAttributes', { queueName })).toMatchObject({

@@ -315,19 +315,24 @@ describe('SubscriptionWorker', () => {
     expect(endpoint.connectionsAccepted).toBe(0);
   });
 
-  it('takes a new maxInFlight while a push is in flight without losing the push', async () => {
+  it('takes a new maxInFlight while pushes are in flight without losing them', async () => {
     const endpoint = await sink({ kind: 'slow', delayMs: 50 });
     const subscription = await subscribe(endpoint.url, { maxInFlight: 2 });
-    await publish(subscription, 1);
+    await publish(subscription, 3);
     const worker = startWorker(subscription);
-    await arrived(endpoint, 1);
+    await arrived(endpoint, 2);
+    // Two in flight fill maxInFlight 2: the third waits (the sink answers only when fake time moves).
+    await realDelay(100);
+    expect(endpoint.requests).toHaveLength(2);
     worker.update({
       ...subscription,
       attributes: { ...subscription.attributes, maxInFlight: 8 },
       modifiedAtMs: clock.nowMs() + 1,
     });
+    // The larger limit lets the third out while the first two are still unanswered.
+    await arrived(endpoint, 3);
     await advance(100, subscription, endpoint);
-    await waitUntil(async () => (await statsOf(subscription)).deliveredCount === 1, 'the delivery');
+    await waitUntil(async () => (await statsOf(subscription)).deliveredCount === 3, 'the deliveries');
   });
 
   it('drops a delivery without pushing it when its retention ended before the worker first got to it', async () => {

@@ -16,14 +16,46 @@ afterEach(() => {
   }
 });
 
-/** A real SQLite file in WAL mode with synchronous=NORMAL, as openSqliteStore sets it up. */
-function setUp(walPath?: string) {
+/**
+ * A disk slower by `holdMs` a sync: each real fdatasync's callers are called back that much later, and the
+ * sync counts as running until then, so writes queued on the next few turns surely queue during a sync.
+ */
+class SlowWalSync extends WalSync {
+  readonly #holdMs: number;
+  #holding = 0;
+
+  constructor(walPath: string, holdMs: number) {
+    super(walPath);
+    this.#holdMs = holdMs;
+  }
+
+  override get running(): boolean {
+    return super.running || this.#holding > 0;
+  }
+
+  override afterSync(done: (error: Error | undefined) => void): void {
+    super.afterSync((error) => {
+      this.#holding++;
+      setTimeout(() => {
+        this.#holding--;
+        done(error);
+      }, this.#holdMs);
+    });
+  }
+}
+
+/**
+ * A real SQLite file in WAL mode with synchronous=NORMAL, as openSqliteStore sets it up; with `slowSyncMs`,
+ * each sync lasts that much longer (SlowWalSync).
+ */
+function setUp(walPath?: string, slowSyncMs?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'opencmq-group-commit-'));
   const db = new BetterSqlite3(join(dir, 'test.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec('CREATE TABLE t (v TEXT NOT NULL)');
-  const wal = new WalSync(walPath ?? `${db.name}-wal`);
+  const path = walPath ?? `${db.name}-wal`;
+  const wal = slowSyncMs === undefined ? new WalSync(path) : new SlowWalSync(path, slowSyncMs);
   opened.push({ db, wal, dir });
   const rollbacks = { count: 0 };
   /** Every hook call in order, with what the table held at that moment. */
@@ -88,11 +120,10 @@ describe('GroupCommit with WalSync', () => {
   });
 
   it('holds writes queued during a sync until it has ended, then commits them as one batch', async () => {
-    const { wal, commit, insert, rows } = setUp();
+    const { wal, commit, insert, rows } = setUp(undefined, 50);
     const first = commit.run(() => insert.run('first'));
     await untilSyncing(wal, first);
-    // Three writes queued on three turns while the first batch's fdatasync runs (or, on a disk faster than
-    // these turns, after it).
+    // Three writes queued on three turns while the first batch's sync runs (it lasts 50 ms more here).
     const runningWhenQueued: boolean[] = [];
     const runningWhenRun: boolean[] = [];
     const later: Array<Promise<unknown>> = [];
@@ -105,16 +136,16 @@ describe('GroupCommit with WalSync', () => {
     expect(runningWhenRun).toEqual([false, false, false]);
     expect(rows()).toEqual(['first', 'a', 'b', 'c']);
     expect(wal.syncs).toBe(commit.stats.batches);
-    // All three queued during the first sync (the usual case; a disk faster than three turns may end it
-    // sooner): they ran as one batch after it.
-    if (runningWhenQueued.every(Boolean)) expect(commit.stats.batches).toBe(2);
+    // All three queued during the first sync, and they ran as one batch after it.
+    expect(runningWhenQueued).toEqual([true, true, true]);
+    expect(commit.stats.batches).toBe(2);
   });
 
   it('flushes what queued during a sync one turn after its answers, so a write sent in reply joins the batch', async () => {
-    const { wal, commit, insert, rows } = setUp();
+    const { wal, commit, insert, rows } = setUp(undefined, 50);
     const first = commit.run(() => insert.run('first'));
     await untilSyncing(wal, first);
-    const queuedDuringSync = wal.running;
+    expect(wal.running).toBe(true);
     const during = commit.run(() => insert.run('during'));
     // A client answered by the sync sends its next write at once: here one immediate after the answer.
     const reply = first.then(
@@ -122,7 +153,7 @@ describe('GroupCommit with WalSync', () => {
     );
     await Promise.all([first, during, reply]);
     expect(rows()).toEqual(['first', 'during', 'reply']);
-    if (queuedDuringSync) expect(commit.stats.batches).toBe(2);
+    expect(commit.stats.batches).toBe(2);
   });
 
   it("lets a write queued in reaction to a batch's after-commit hooks share its sync when the disk was idle", async () => {

@@ -146,17 +146,34 @@ describe('sqlite store', () => {
   });
 
   it('reclaims the messages of a deleted queue in the background', async () => {
-    const store = openSqliteStore({ dataDir: freshDir() });
+    const dataDir = freshDir();
+    const store = openSqliteStore({ dataDir });
     await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
     await store.sendMessages('q', [{ body: 'x', delaySeconds: 0 }], T0);
-    await store.deleteQueue('q');
-    await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
-    await store.expireMessages(T0, 100);
-    expect(await store.getQueueStats('q', T0)).toMatchObject({
-      activeMsgNum: 0,
-      oldestEnqueuedAtMs: undefined,
-    });
-    await store.close();
+    // The rows as they are on disk, read through a second connection (WAL mode lets it read beside the store).
+    const reader = new BetterSqlite3(join(dataDir, 'opencmq.db'), { readonly: true });
+    const rows = () =>
+      reader
+        .prepare(
+          'SELECT (SELECT COUNT(*) FROM messages) AS messages, (SELECT COUNT(*) FROM dropped_queues) AS dropped',
+        )
+        .get();
+    try {
+      await store.deleteQueue('q');
+      // Deleting the queue only marks it: its message stays until the background sweep.
+      expect(rows()).toEqual({ messages: 1, dropped: 1 });
+      await store.createQueue({ name: 'q', attributes, nowMs: T0, maxQueues: 10 });
+      expect(await store.getQueueStats('q', T0)).toMatchObject({ activeMsgNum: 0 });
+      await store.expireMessages(T0, 100);
+      expect(rows()).toEqual({ messages: 0, dropped: 0 });
+      expect(await store.getQueueStats('q', T0)).toMatchObject({
+        activeMsgNum: 0,
+        oldestEnqueuedAtMs: undefined,
+      });
+    } finally {
+      reader.close();
+      await store.close();
+    }
   });
 });
 
