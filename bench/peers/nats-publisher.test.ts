@@ -41,12 +41,17 @@ describe.skipIf(nats === undefined)('natsPublisher', () => {
       const meter = new Meter();
       const { run, stop } = startRun();
       const worker = natsPublisher(connection, { subject, window: 16, gate, meter })(run);
+      const jsm = await connection.jetstreamManager();
+      const stored = async () => (await jsm.streams.info(stream)).state.messages;
       await waitFor(() => gate.available === 0, 10_000, 'the gate to fill');
+      // The last permits may still wait for a window slot (16 publishes awaiting their PubAck): stopping
+      // now would give them back unpublished. Stop once the stream holds all 100.
+      await waitFor(async () => (await stored()) === 100, 10_000, 'the stream to hold 100 messages');
       stop();
       gate.close();
       await worker;
-      const jsm = await connection.jetstreamManager();
-      expect((await jsm.streams.info(stream)).state.messages).toBe(100);
+      // The full gate let no 101st through, and every publish had its PubAck.
+      expect(await stored()).toBe(100);
       expect(meter.errors).toBe(0);
     } finally {
       await deleteStream(connection, stream);
