@@ -918,6 +918,28 @@ describe('CMQ v2 topic API', () => {
     const topicName = await createTopic();
     expect(await call('gettopicattributes', { topicName })).toMatchObject({ code: 0, topicName });
     expect(await call('LISTSUBSCRIPTIONBYTOPIC', { topicName })).toMatchObject({ code: 0, totalCount: 0 });
+    const actions = [
+      'CreateTopic',
+      'SetTopicAttributes',
+      'GetTopicAttributes',
+      'ListTopic',
+      'DeleteTopic',
+      'PublishMessage',
+      'BatchPublishMessage',
+      'Subscribe',
+      'Unsubscribe',
+      'GetSubscriptionAttributes',
+      'SetSubscriptionAttributes',
+      'ListSubscriptionByTopic',
+      'ClearSubscriptionFilterTags',
+    ];
+    // Without parameters each action answers for itself (a missing parameter, or a list): never 10430.
+    for (const action of actions) {
+      for (const spelled of [action.toLowerCase(), action.toUpperCase()]) {
+        const response = await call(spelled);
+        expect(response.message, `${spelled}: ${JSON.stringify(response)}`).not.toContain('(10430)');
+      }
+    }
   });
 });
 
