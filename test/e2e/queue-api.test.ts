@@ -100,6 +100,10 @@ describe('CMQ v2 queue API', () => {
         ['maxMsgHeapNum', 999_999, 10350],
         ['visibilityTimeout', 'ten', 10360],
         ['visibilityTimeout', '1.5', 10360],
+        // Blanks around the digits, which Number() would skip, are not an integer either.
+        ['visibilityTimeout', ' 30', 10360],
+        ['visibilityTimeout', '30\n', 10360],
+        ['pollingWaitSeconds', '\t5', 10360],
       ];
       for (const [name, value, module] of cases) {
         const r = await call('CreateQueue', { queueName: 'never-created', [name]: value });
@@ -115,6 +119,12 @@ describe('CMQ v2 queue API', () => {
         rewindSeconds: 61,
       });
       expect(rewind).toMatchObject({ code: 4000, message: expect.stringContaining('rewindSeconds') });
+      // 16 digits are more than a double holds exactly: the refusal quotes the value as sent.
+      const huge = await call('CreateQueue', {
+        queueName: 'never-created',
+        maxMsgHeapNum: '9999999999999999',
+      });
+      expect(huge).toMatchObject({ code: 4000, message: expect.stringContaining('got 9999999999999999') });
       expect(await call('GetQueueAttributes', { queueName: 'never-created' })).toMatchObject({ code: 4440 });
     });
 
@@ -241,6 +251,16 @@ describe('CMQ v2 queue API', () => {
       expect(gap).toMatchObject({ code: 4000, message: expect.stringContaining('(10380)msgBody') });
       const startsAt2 = await call('BatchSendMessage', { queueName: queue, 'msgBody.2': 'a' });
       expect(startsAt2).toMatchObject({ code: 4000, message: expect.stringContaining('(10380)') });
+      const leadingZero = await call('BatchSendMessage', {
+        queueName: queue,
+        'msgBody.0': 'a',
+        'msgBody.01': 'b',
+      });
+      expect(leadingZero).toMatchObject({ code: 4000, message: expect.stringContaining('(10380)msgBody') });
+      // A bare msgBody beside msgBody.n: one of them would be dropped.
+      const mixed = await call('BatchSendMessage', { queueName: queue, msgBody: 'bare', 'msgBody.0': 'a' });
+      expect(mixed).toMatchObject({ code: 4000, message: expect.stringContaining('(10330)') });
+      expect(mixed.message).toContain('msgBody');
       const tooMany: Record<string, string> = { queueName: queue };
       for (let i = 0; i < 17; i++) tooMany[`msgBody.${i}`] = 'x';
       expect(await call('BatchSendMessage', tooMany)).toMatchObject({

@@ -165,8 +165,27 @@ describe('readArray', () => {
   });
 
   it('ignores other parameters when they only share a prefix', () => {
-    const p = params({ msgBody: 'x', 'msgBodyX.0': 'y', 'msgBody.0': 'a', 'other.1': 'z', queueName: 'q' });
+    const p = params({ 'msgBodyX.0': 'y', 'msgBody.0': 'a', 'other.1': 'z', queueName: 'q' });
     expect(readArray(p, 'msgBody', 16)).toEqual({ ok: true, values: ['a'] });
+  });
+
+  it('refuses a bare name beside indexed ones, which would drop one of them, but not an empty bare name', () => {
+    const mixed = params({ msgBody: 'x', 'msgBody.0': 'a' });
+    expect(readArray(mixed, 'msgBody', 16)).toEqual({ ok: false, reason: 'mixed', name: 'msgBody' });
+    const empty = params({ msgBody: '', 'msgBody.0': 'a' });
+    expect(readArray(empty, 'msgBody', 16)).toEqual({ ok: true, values: ['a'] });
+  });
+
+  it('refuses indices with leading zeros (msgBody.01 would be a second msgBody.1)', () => {
+    for (const key of ['msgBody.01', 'msgBody.00', 'msgBody.007']) {
+      expect(readArray(params({ [key]: 'a' }), 'msgBody', 16)).toMatchObject({
+        ok: false,
+        reason: 'not-consecutive',
+      });
+    }
+    expect(readArray(params({ 'msgBody.0': 'a', 'msgBody.10': 'b' }), 'msgBody', 16)).toMatchObject({
+      ok: false,
+    });
   });
 
   it('returns an empty list when the array is absent', () => {

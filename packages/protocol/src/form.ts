@@ -102,11 +102,17 @@ export function encodeForm(params: Iterable<readonly [string, string]>): string 
 
 export type ArrayResult =
   | { readonly ok: true; readonly values: string[] }
-  | { readonly ok: false; readonly reason: 'not-consecutive' | 'too-many'; readonly name: string };
+  | {
+      readonly ok: false;
+      readonly reason: 'not-consecutive' | 'too-many' | 'mixed';
+      readonly name: string;
+    };
 
 /**
  * Collects `name.0, name.1, …` (or starting at 1), sorted numerically. Indices must be contiguous and
- * start at 0 or 1; at most `max` elements. Absent array → empty list.
+ * start at 0 or 1, written without leading zeros (`name.01` would be a second `name.1`); at most `max`
+ * elements. Absent array → empty list. A non-empty bare `name` beside indexed ones is refused ('mixed'):
+ * one of the two would be dropped.
  */
 export function readArray(params: Params, name: string, max: number): ArrayResult {
   const prefix = `${name}.`;
@@ -114,7 +120,7 @@ export function readArray(params: Params, name: string, max: number): ArrayResul
   for (const [key, value] of params) {
     if (!key.startsWith(prefix)) continue;
     const suffix = key.slice(prefix.length);
-    if (!/^\d{1,6}$/.test(suffix)) return { ok: false, reason: 'not-consecutive', name };
+    if (!/^(?:0|[1-9]\d{0,5})$/.test(suffix)) return { ok: false, reason: 'not-consecutive', name };
     indexed.push([Number(suffix), value]);
     if (indexed.length > max) return { ok: false, reason: 'too-many', name };
   }
@@ -125,5 +131,6 @@ export function readArray(params: Params, name: string, max: number): ArrayResul
   for (let i = 1; i < indexed.length; i++) {
     if (indexed[i]![0] !== indexed[i - 1]![0] + 1) return { ok: false, reason: 'not-consecutive', name };
   }
+  if (indexed.length > 0 && (params.get(name) ?? '') !== '') return { ok: false, reason: 'mixed', name };
   return { ok: true, values: indexed.map(([, v]) => v) };
 }

@@ -251,7 +251,35 @@ describe('SignatureVerifier', () => {
         nonce: '1',
       });
       expect(params.get('Timestamp')).toBe('soon');
-      expect(check(verifier(), params)).toMatchObject({ ok: false, reason: 'stale' });
+      const result = check(verifier(), params);
+      expect(result).toMatchObject({ ok: false, reason: 'stale' });
+      expect(!result.ok && result.detail).toContain('is not Unix seconds');
+    });
+
+    it('refuses a Timestamp with blanks, a sign, a fraction or an exponent, which Number() would read', () => {
+      for (const timestamp of [
+        ` ${NOW_SECONDS}`,
+        `${NOW_SECONDS}\t`,
+        `+${NOW_SECONDS}`,
+        `${NOW_SECONDS}.5`,
+        '1.7e9',
+      ]) {
+        const params = signRequest({
+          method: 'POST',
+          host: 'localhost:9720',
+          path: '/v2/index.php',
+          secretId: SECRET_ID,
+          secretKey: SECRET_KEY,
+          action: 'ListQueue',
+          params: { Timestamp: timestamp },
+          nowSeconds: NOW_SECONDS,
+          nonce: '1',
+        });
+        expect(check(verifier(), params), JSON.stringify(timestamp)).toMatchObject({
+          ok: false,
+          reason: 'stale',
+        });
+      }
     });
 
     it('accepts any Timestamp when the window is 0', () => {

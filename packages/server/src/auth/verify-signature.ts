@@ -56,7 +56,11 @@ export class SignatureVerifier {
     const secretId = params.get('SecretId')!;
     const key = this.#keys.get(secretId);
     if (key === undefined)
-      return { ok: false, reason: 'unknown-secret-id', detail: `SecretId ${secretId} is not known` };
+      return {
+        ok: false,
+        reason: 'unknown-secret-id',
+        detail: `SecretId ${secretId.slice(0, 64)}${secretId.length > 64 ? '…' : ''} is not known`,
+      };
     // Compared as the canonical base64 string: no other spelling of a signature (missing padding, the
     // URL-safe alphabet) matches, so none can pass the replay cache as new.
     const given = params.get('Signature')!;
@@ -78,7 +82,15 @@ export class SignatureVerifier {
       return { ok: false, reason: 'mismatch', detail };
     }
 
-    const timestamp = Number(params.get('Timestamp'));
+    const rawTimestamp = params.get('Timestamp')!;
+    if (!/^\d{1,12}$/.test(rawTimestamp)) {
+      return {
+        ok: false,
+        reason: 'stale',
+        detail: `Timestamp ${JSON.stringify(rawTimestamp.slice(0, 32))} is not Unix seconds (at most 12 digits)`,
+      };
+    }
+    const timestamp = Number(rawTimestamp);
     const nowSeconds = Math.floor(input.nowMs / 1000);
     const window = this.#options.timestampWindowSeconds;
     if (window > 0 && !(Math.abs(nowSeconds - timestamp) <= window)) {

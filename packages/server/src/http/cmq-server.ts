@@ -155,7 +155,7 @@ export class CmqHttpServer {
     );
   }
 
-  #refused(reason: RefusalReason, detail: string): WireResponse {
+  #refused(reason: RefusalReason | 'timeout', detail: string): WireResponse {
     const requestId = this.#nextRequestId();
     switch (reason) {
       case 'head-too-large':
@@ -176,6 +176,19 @@ export class CmqHttpServer {
           ),
           true,
         );
+      case 'timeout':
+        // Head or body not received within the headers or request timeout: HTTP 408, with the envelope.
+        return {
+          status: 408,
+          body: JSON.stringify(
+            envelope(
+              'REQUEST_TOO_LARGE',
+              [`the HTTP request (${detail})`, `${MAX_HEAD_BYTES} bytes`],
+              requestId,
+            ),
+          ),
+          close: true,
+        };
       case 'malformed':
         // Not a CMQ request at all: an HTTP error status, with the envelope saying why.
         return {

@@ -30,11 +30,13 @@ export function readName(
 export function optionalInteger(params: Params, name: string, range: Range): number | undefined {
   const raw = params.get(name);
   if (raw === undefined || raw === '') return undefined;
-  if (!/^[+-]?\d{1,16}$/.test(raw.trim()))
+  // Digits only: no blanks around them (Number() would skip them), no exponent, no hexadecimal.
+  if (!/^[+-]?\d{1,16}$/.test(raw))
     throw new CmqError('WRONG_TYPE', name, `expected an integer, got ${JSON.stringify(raw.slice(0, 40))}`);
-  const value = Number(raw.trim());
+  const value = Number(raw);
   if (value < range.min || value > range.max) {
-    throw new CmqError('OUT_OF_RANGE', name, `must be between ${range.min} and ${range.max}, got ${value}`);
+    // The value as sent: 16 digits may be more than a double holds exactly.
+    throw new CmqError('OUT_OF_RANGE', name, `must be between ${range.min} and ${range.max}, got ${raw}`);
   }
   return value;
 }
@@ -52,10 +54,18 @@ export function optionalString(params: Params, name: string, maxLength: number):
   return value;
 }
 
+/** The refusal of a `name.n` array that readArray did not accept. */
+export function arrayError(reason: 'not-consecutive' | 'too-many' | 'mixed', name: string): CmqError {
+  if (reason === 'too-many') return new CmqError('BATCH_SIZE', name);
+  // Both `name` and `name.n`: the same parameter given twice (one of the two would be dropped).
+  if (reason === 'mixed') return new CmqError('NOT_REPEATABLE', `${name} (as ${name} and ${name}.n)`);
+  return new CmqError('NOT_CONSECUTIVE', name);
+}
+
 /** `name.n` array with 1..max elements (a single `name` is accepted as a one-element array). */
 export function requireArray(params: Params, name: string, max: number): string[] {
   const result = readArray(params, name, max);
-  if (!result.ok) throw new CmqError(result.reason === 'too-many' ? 'BATCH_SIZE' : 'NOT_CONSECUTIVE', name);
+  if (!result.ok) throw arrayError(result.reason, name);
   const single = params.get(name);
   if (result.values.length === 0 && single !== undefined) return [single];
   if (result.values.length === 0) throw new CmqError('MISSING_PARAMETER', `${name}.n`);

@@ -23,7 +23,7 @@ import {
   type FilterType,
 } from '../../domain/topic-filter.js';
 import { CmqError } from './cmq-error.js';
-import { optionalInteger, optionalString, readName, requireString } from './params.js';
+import { arrayError, optionalInteger, optionalString, readName, requireString } from './params.js';
 
 /**
  * Decoding of topic and subscription parameters (cmq-api.md §3), shared by the topic actions. Like params.ts,
@@ -156,7 +156,7 @@ export function decodeSubscriptionAttributes(
  */
 function readOptionalArray(params: Params, name: string): string[] | undefined {
   const result = readArray(params, name, Number.POSITIVE_INFINITY);
-  if (!result.ok) throw new CmqError('NOT_CONSECUTIVE', name);
+  if (!result.ok) throw arrayError(result.reason, name);
   if (result.values.length > 0) return result.values;
   const single = params.get(name);
   return single === undefined || single === '' ? undefined : [single];

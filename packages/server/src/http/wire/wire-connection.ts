@@ -7,8 +7,11 @@ import { encodeResponse, type EncodedResponse, type WireResponse } from './wire-
 export interface WireHandlers {
   /** Answers one complete request; must not throw (a throw is answered 500 and the connection closed). */
   onRequest(request: ParsedRequest): Promise<WireResponse> | WireResponse;
-  /** Answers a request the parser refused; the connection closes after it. */
-  onRefused(reason: RefusalReason, detail: string): WireResponse;
+  /**
+   * Answers a request the parser refused, or one not received within the header or request timeout
+   * ('timeout'); the connection closes after it.
+   */
+  onRefused(reason: RefusalReason | 'timeout', detail: string): WireResponse;
   onError(error: unknown): void;
 }
 
@@ -86,8 +89,10 @@ export class WireConnection {
   /** Called about once a second by the server: enforces the header, request and keep-alive timeouts. */
   checkTimeout(nowMs: number): void {
     if (this.#deadlineMs === 0 || nowMs < this.#deadlineMs || this.#socket.destroyed) return;
-    if (this.#parser.midRequest) this.#finish(encodeResponse(timeoutResponse(), false, false), false);
-    else this.#socket.destroy();
+    if (this.#parser.midRequest) {
+      const answer = this.#handlers.onRefused('timeout', 'not received in time');
+      this.#finish(encodeResponse(answer, false, false), false);
+    } else this.#socket.destroy();
   }
 
   /** `chunk` may be a view of a buffer reused for the next read: the parser copies what it keeps. */
@@ -210,8 +215,4 @@ export class WireConnection {
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
   }
-}
-
-function timeoutResponse(): WireResponse {
-  return { status: 408, body: '{"error":"timeout","message":"request not received in time"}' };
 }

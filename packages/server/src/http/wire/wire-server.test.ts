@@ -57,7 +57,10 @@ async function start(handler: Handler = echo) {
         requests.push(request);
         return handler(request);
       },
-      onRefused: (reason, detail) => ({ status: 400, body: JSON.stringify({ refused: reason, detail }) }),
+      onRefused: (reason, detail) => ({
+        status: reason === 'timeout' ? 408 : 400,
+        body: JSON.stringify({ refused: reason, detail }),
+      }),
       onError: (error) => errors.push(error),
     },
     OPTIONS,
