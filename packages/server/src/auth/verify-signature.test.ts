@@ -238,18 +238,22 @@ describe('SignatureVerifier', () => {
       expect(check(verifier(), later, { nowMs: NOW_MS + 1000 })).toMatchObject({ reason: 'stale' });
     });
 
-    it('refuses a request as stale when its Timestamp is not a number', () => {
-      const params = signRequest({
+    /** A signed ListQueue whose Timestamp parameter is `timestamp` as given, not the signing time. */
+    const withTimestamp = (timestamp: string) =>
+      signRequest({
         method: 'POST',
         host: 'localhost:9720',
         path: '/v2/index.php',
         secretId: SECRET_ID,
         secretKey: SECRET_KEY,
         action: 'ListQueue',
-        params: { Timestamp: 'soon' },
+        params: { Timestamp: timestamp },
         nowSeconds: NOW_SECONDS,
         nonce: '1',
       });
+
+    it('refuses a request as stale when its Timestamp is not a number', () => {
+      const params = withTimestamp('soon');
       expect(params.get('Timestamp')).toBe('soon');
       const result = check(verifier(), params);
       expect(result).toMatchObject({ ok: false, reason: 'stale' });
@@ -264,18 +268,7 @@ describe('SignatureVerifier', () => {
         `${NOW_SECONDS}.5`,
         '1.7e9',
       ]) {
-        const params = signRequest({
-          method: 'POST',
-          host: 'localhost:9720',
-          path: '/v2/index.php',
-          secretId: SECRET_ID,
-          secretKey: SECRET_KEY,
-          action: 'ListQueue',
-          params: { Timestamp: timestamp },
-          nowSeconds: NOW_SECONDS,
-          nonce: '1',
-        });
-        expect(check(verifier(), params), JSON.stringify(timestamp)).toMatchObject({
+        expect(check(verifier(), withTimestamp(timestamp)), JSON.stringify(timestamp)).toMatchObject({
           ok: false,
           reason: 'stale',
         });

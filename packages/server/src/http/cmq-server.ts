@@ -177,22 +177,11 @@ export class CmqHttpServer {
           true,
         );
       case 'timeout':
-        // Head or body not received within the headers or request timeout: HTTP 408, with the envelope.
-        return {
-          status: 408,
-          body: JSON.stringify(
-            envelope(
-              'REQUEST_TOO_LARGE',
-              [`the HTTP request (${detail})`, `${MAX_HEAD_BYTES} bytes`],
-              requestId,
-            ),
-          ),
-          close: true,
-        };
       case 'malformed':
-        // Not a CMQ request at all: an HTTP error status, with the envelope saying why.
+        // Not a CMQ request at all (HTTP 400), or one not received within the headers or request timeout
+        // (HTTP 408): an HTTP error status, with the envelope saying why.
         return {
-          status: 400,
+          status: reason === 'timeout' ? 408 : 400,
           body: JSON.stringify(
             envelope(
               'REQUEST_TOO_LARGE',
