@@ -524,6 +524,18 @@ describe('CMQ v2 queue API', () => {
       expect(await stats()).toEqual({ active: 0, inactive: 0, delayed: 0 });
     });
 
+    it('refuses a body with a malformed escape or escapes not of UTF-8 with 10420, storing nothing', async () => {
+      const form = encodeForm(signed({ Action: 'SendMessage', queueName: queue, msgBody: 'PLACEHOLDER' }));
+      for (const body of ['a%E0%A4', 'a%ZZb', 'abc%', '%FF']) {
+        const answer = await sendRaw(server.port, 'POST', '/v2/index.php', form.replace('PLACEHOLDER', body));
+        expect(answer, body).toMatchObject({
+          code: 4000,
+          message: expect.stringContaining('(10420)cannot parse parameter msgBody'),
+        });
+      }
+      expect(await stats()).toEqual({ active: 0, inactive: 0, delayed: 0 });
+    });
+
     it('refuses methods other than GET and POST with 10410', async () => {
       expect(await sendRaw(server.port, 'PUT', '/v2/index.php', '')).toMatchObject({
         code: 4000,

@@ -7,6 +7,38 @@ const decoded = (text: string, maxParams = 256): Map<string, string> => {
   return result.params;
 };
 
+/**
+ * A form decoded by splitting it and decodeURIComponent, refusing what that cannot decode (a malformed
+ * escape, escapes not of UTF-8), with decodeForm's order of checks: the name, then the count, then the value.
+ */
+function decodeStrictly(text: string, maxParams: number): ReturnType<typeof decodeForm> {
+  const strict = (raw: string): string | undefined => {
+    try {
+      return decodeURIComponent(raw.replaceAll('+', ' '));
+    } catch {
+      return undefined;
+    }
+  };
+  const params = new Map<string, string>();
+  for (const piece of (text.startsWith('?') ? text.slice(1) : text).split('&')) {
+    if (piece === '') continue;
+    const equals = piece.indexOf('=');
+    const rawKey = equals === -1 ? piece : piece.slice(0, equals);
+    const key = strict(rawKey);
+    if (key === undefined) return { ok: false, error: { kind: 'malformed', key: rawKey } };
+    if (key.length === 0) continue;
+    if (params.size >= maxParams) {
+      if (params.has(key)) return { ok: false, error: { kind: 'duplicate', key } };
+      return { ok: false, error: { kind: 'too-many', limit: maxParams } };
+    }
+    const value = strict(equals === -1 ? '' : piece.slice(equals + 1));
+    if (value === undefined) return { ok: false, error: { kind: 'malformed', key } };
+    if (params.has(key)) return { ok: false, error: { kind: 'duplicate', key } };
+    params.set(key, value);
+  }
+  return { ok: true, params };
+}
+
 /** What decodeForm did before its own parser: URLSearchParams, with the same duplicate and size rules. */
 function decodeWithUrlSearchParams(text: string, maxParams: number): ReturnType<typeof decodeForm> {
   const params = new Map<string, string>();
@@ -20,7 +52,7 @@ function decodeWithUrlSearchParams(text: string, maxParams: number): ReturnType<
 }
 
 describe('decodeForm', () => {
-  it('decodes exactly as URLSearchParams does when given random forms with malformed escapes and bad UTF-8', () => {
+  it('decodes as URLSearchParams does, and refuses malformed escapes and bad UTF-8, when given random forms', () => {
     const pieces = [
       'a',
       'b',
@@ -48,6 +80,7 @@ describe('decodeForm', () => {
       '1',
     ];
     let seed = 7;
+    let malformed = 0;
     const next = (n: number) => {
       seed = (seed * 48271) % 2147483647;
       return seed % n;
@@ -55,8 +88,14 @@ describe('decodeForm', () => {
     for (let i = 0; i < 5000; i++) {
       const text = Array.from({ length: next(24) }, () => pieces[next(pieces.length)]!).join('');
       const maxParams = 1 + next(6);
-      expect(decodeForm(text, maxParams), text).toEqual(decodeWithUrlSearchParams(text, maxParams));
+      const expected = decodeStrictly(text, maxParams);
+      expect(decodeForm(text, maxParams), text).toEqual(expected);
+      if (expected.ok) expect(expected, text).toEqual(decodeWithUrlSearchParams(text, maxParams));
+      else malformed += expected.error.kind === 'malformed' ? 1 : 0;
     }
+    // The random forms reach the refusal often, and decode often.
+    expect(malformed).toBeGreaterThan(500);
+    expect(malformed).toBeLessThan(4500);
   });
 
   it('decodes + as a space when values were form-encoded', () => {
@@ -75,13 +114,33 @@ describe('decodeForm', () => {
       '%7C'.repeat(16) + 'x',
       'a%7Cb'.repeat(40),
       '%7C%C3%A9%7C',
-      '%41%4',
-      '%41%zz',
-      '%7F%80',
     ]) {
       const text = `msgBody=${value}`;
       expect(decodeForm(text, 4), value).toEqual(decodeWithUrlSearchParams(text, 4));
     }
+  });
+
+  it('refuses a value with a malformed escape or escapes not of UTF-8, naming its parameter, instead of altering it', () => {
+    for (const value of [
+      '%41%4',
+      '%41%zz',
+      'abc%',
+      'a%ZZb',
+      '%7F%80',
+      'a%E0%A4',
+      '%FF',
+      '%C0%80',
+      '%ED%A0%80',
+    ]) {
+      expect(decodeForm(`queueName=q&msgBody=${value}`, 4), value).toEqual({
+        ok: false,
+        error: { kind: 'malformed', key: 'msgBody' },
+      });
+    }
+    expect(decodeForm('msg%ZZBody=x', 4)).toEqual({
+      ok: false,
+      error: { kind: 'malformed', key: 'msg%ZZBody' },
+    });
   });
 
   it('decodes multi-byte UTF-8 sequences when values hold non-ASCII text', () => {

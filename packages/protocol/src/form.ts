@@ -6,11 +6,15 @@ export type Params = ReadonlyMap<string, string>;
 
 export type FormError =
   | { readonly kind: 'duplicate'; readonly key: string }
-  | { readonly kind: 'too-many'; readonly limit: number };
+  | { readonly kind: 'too-many'; readonly limit: number }
+  /** A name or value with a malformed %-escape or escapes that are not UTF-8; `key` is the parameter's. */
+  | { readonly kind: 'malformed'; readonly key: string };
 
 /**
- * Decodes `k=v&k=v` form data ('+' is a space, %XX escapes). A repeated key is an error (10330):
- * CMQ parameters are never repeatable, arrays use `name.n`.
+ * Decodes `k=v&k=v` form data ('+' is a space, %XX escapes of UTF-8). A repeated key is an error (10330):
+ * CMQ parameters are never repeatable, arrays use `name.n`. A malformed escape (`%ZZ`, a lone `%`) or
+ * escapes that are not UTF-8 make the form malformed: decoding them anyway, as URLSearchParams does (kept
+ * as typed, or replaced by U+FFFD), would store a message body other than the one sent.
  */
 export function decodeForm(
   text: string,
@@ -25,15 +29,19 @@ export function decodeForm(
     if (end > start) {
       const equals = text.indexOf('=', start);
       const split = equals === -1 || equals > end ? end : equals;
-      const key = decodeComponent(text.slice(start, split));
+      const rawKey = text.slice(start, split);
+      const key = decodeComponent(rawKey);
+      if (key === undefined) return { ok: false, error: { kind: 'malformed', key: rawKey } };
       if (key.length > 0) {
         const size = params.size;
         if (size >= maxParams) {
           if (params.has(key)) return { ok: false, error: { kind: 'duplicate', key } };
           return { ok: false, error: { kind: 'too-many', limit: maxParams } };
         }
+        const value = split === end ? '' : decodeComponent(text.slice(split + 1, end));
+        if (value === undefined) return { ok: false, error: { kind: 'malformed', key } };
         // One hash lookup a parameter: a key seen before leaves the size as it was.
-        params.set(key, split === end ? '' : decodeComponent(text.slice(split + 1, end)));
+        params.set(key, value);
         if (params.size === size) return { ok: false, error: { kind: 'duplicate', key } };
       }
     }
@@ -43,13 +51,12 @@ export function decodeForm(
 }
 
 /**
- * One name or value of application/x-www-form-urlencoded, decoded as URLSearchParams decodes it ('+'
- * is a space; %XX are bytes of UTF-8). A few escapes of ASCII characters (a message body's punctuation)
- * are sliced out; otherwise decodeURIComponent, which is native and agrees with URLSearchParams whenever
- * it succeeds; a malformed escape or invalid UTF-8 (which URLSearchParams keeps or replaces instead of
- * failing) goes to URLSearchParams itself.
+ * One name or value of application/x-www-form-urlencoded ('+' is a space; %XX are bytes of UTF-8), or
+ * undefined when an escape is malformed or the escaped bytes are not UTF-8. A few escapes of ASCII
+ * characters (a message body's punctuation) are sliced out; otherwise decodeURIComponent, which is native,
+ * agrees with URLSearchParams whenever it succeeds, and throws where URLSearchParams would keep or replace.
  */
-function decodeComponent(raw: string): string {
+function decodeComponent(raw: string): string | undefined {
   const spaced = raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
   const first = spaced.indexOf('%');
   if (first === -1) return spaced;
@@ -58,7 +65,7 @@ function decodeComponent(raw: string): string {
   try {
     return decodeURIComponent(spaced);
   } catch {
-    return new URLSearchParams(`x=${raw}`).get('x') ?? '';
+    return undefined;
   }
 }
 

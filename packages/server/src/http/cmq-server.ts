@@ -136,10 +136,20 @@ export class CmqHttpServer {
     const text = query.length > 0 && body.length > 0 ? `${query}&${body}` : query || body;
     const form = decodeForm(text, this.#options.maxParams);
     if (!form.ok) {
+      const { error } = form;
       const response =
-        form.error.kind === 'duplicate'
-          ? envelope('NOT_REPEATABLE', [form.error.key.slice(0, 64)], requestId)
-          : envelope('REQUEST_TOO_LARGE', ['parameters', `${form.error.limit} parameters`], requestId);
+        error.kind === 'duplicate'
+          ? envelope('NOT_REPEATABLE', [error.key.slice(0, 64)], requestId)
+          : error.kind === 'malformed'
+            ? envelope(
+                'REQUEST_TOO_LARGE',
+                [
+                  `parameter ${error.key.slice(0, 64)} (a malformed %-escape, or escapes not of UTF-8)`,
+                  `${this.#options.maxRequestBytes} bytes`,
+                ],
+                requestId,
+              )
+            : envelope('REQUEST_TOO_LARGE', ['parameters', `${error.limit} parameters`], requestId);
       return cmq(response, false);
     }
     return this.#dispatcher.dispatchThen(
