@@ -132,7 +132,10 @@ interface RequestLine {
   readonly http11: boolean;
 }
 
-/** `method SP request-target SP HTTP/1.x` in `text[0, end)`; the target holds no white space. */
+/**
+ * `method SP request-target SP HTTP/1.x` in `text[0, end)`; the target holds visible ASCII only (RFC 9112
+ * §3.2: other bytes are percent-encoded; a raw byte over 0x7F would be read as latin1, not UTF-8).
+ */
 function parseRequestLine(text: string, end: number): RequestLine | undefined {
   const methodEnd = text.indexOf(' ');
   if (methodEnd === -1 || methodEnd >= end || !isToken(text, 0, methodEnd)) return undefined;
@@ -141,7 +144,8 @@ function parseRequestLine(text: string, end: number): RequestLine | undefined {
   const minor = text.charCodeAt(end - 1);
   if (minor !== 0x30 && minor !== 0x31) return undefined;
   for (let i = methodEnd + 1; i < versionAt; i++) {
-    if (isWhiteSpace(text.charCodeAt(i))) return undefined;
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return undefined;
   }
   return {
     method: text.slice(0, methodEnd),
@@ -165,11 +169,6 @@ function badHeaderLine(text: string, at: number): string {
   if (end === -1) end = text.length;
   const colon = text.indexOf(':', at);
   return colon <= at || colon > end ? 'bad header line' : 'bad header name';
-}
-
-/** JavaScript's `\s` among the characters a latin1 head can hold: tab to carriage return, space, NBSP. */
-function isWhiteSpace(c: number): boolean {
-  return (c >= 9 && c <= 13) || c === SPACE || c === 0xa0;
 }
 
 function isBlank(c: number): boolean {

@@ -176,6 +176,35 @@ describe('RequestParser', () => {
     expect(pendingHead(parse(old))?.expectContinue).toBe(false);
   });
 
+  it('refuses a body that is not UTF-8, whole or chunked, and keeps one that holds U+FFFD as UTF-8', () => {
+    const notUtf8 = Buffer.from([0x61, 0xe0, 0xa4, 0x62]); // a, a three-byte sequence cut short, b
+    const head = `POST /v2/index.php HTTP/1.1\r\nContent-Length: ${notUtf8.length}\r\n\r\n`;
+    const whole = new RequestParser(LIMITS);
+    whole.push(Buffer.concat([Buffer.from(head), notUtf8]));
+    expect(refusal(whole.next()).reason).toBe('malformed');
+    // In two pushes the body is gathered in a buffer of its own first.
+    const split = new RequestParser(LIMITS);
+    split.push(Buffer.concat([Buffer.from(head), notUtf8.subarray(0, 2)]));
+    expect(split.next().kind).toBe('incomplete');
+    split.push(notUtf8.subarray(2));
+    expect(refusal(split.next()).reason).toBe('malformed');
+    const chunked = new RequestParser(LIMITS);
+    chunked.push(Buffer.from('POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n'));
+    chunked.push(Buffer.concat([notUtf8, Buffer.from('\r\n0\r\n\r\n')]));
+    expect(refusal(chunked.next()).reason).toBe('malformed');
+    // U+FFFD sent as UTF-8 (EF BF BD) is a character like any other.
+    expect(request(parse(post('x=\uFFFD').toString('latin1'))).body).toBe('x=\uFFFD');
+  });
+
+  it('refuses a request target with a byte over 0x7E or a control character', () => {
+    for (const target of ['/v2/index.php?msgBody=caf\u00c3\u00a9', '/v2/\u007f', '/v2/\u0001']) {
+      expect(refusal(parse(`GET ${target} HTTP/1.1\r\nHost: h\r\n\r\n`)).reason, target).toBe('malformed');
+    }
+    expect(request(parse('GET /v2/index.php?msgBody=caf%C3%A9 HTTP/1.1\r\nHost: h\r\n\r\n')).target).toBe(
+      '/v2/index.php?msgBody=caf%C3%A9',
+    );
+  });
+
   it('refuses head-too-large when no CRLFCRLF has come within maxHeadBytes', () => {
     const parser = new RequestParser(LIMITS);
     const line = `GET /${'a'.repeat(LIMITS.maxHeadBytes - 5)}`;

@@ -9,6 +9,7 @@
  * smuggling (both Content-Length and Transfer-Encoding, differing Content-Lengths, a coding other than
  * chunked, obs-fold lines) is refused as malformed.
  */
+import { isUtf8 } from 'node:buffer';
 import { parseHead, type RequestHead } from './request-head.js';
 
 export type { RequestHead } from './request-head.js';
@@ -226,6 +227,8 @@ export class RequestParser {
     if (this.#end - this.#start >= parsed.contentLength) {
       // The whole body has arrived (the usual case): decoded where it lies, not copied into a buffer first.
       const text = this.#buffer.toString('utf8', this.#start, this.#start + parsed.contentLength);
+      if (notUtf8(text, this.#buffer, this.#start, this.#start + parsed.contentLength))
+        return this.#notUtf8();
       this.#start += parsed.contentLength;
       return this.#complete(text);
     }
@@ -272,13 +275,17 @@ export class RequestParser {
 
   #complete(text?: string): ParseResult {
     const head = this.#head!;
+    if (text === undefined && this.#bodyBytes > 0) {
+      text = this.#body.toString('utf8', 0, this.#bodyBytes);
+      if (notUtf8(text, this.#body, 0, this.#bodyBytes)) return this.#notUtf8();
+    }
     const request: ParsedRequest = {
       method: head.method,
       target: head.target,
       headers: head.headers,
       keepAlive: head.keepAlive,
       expectContinue: head.expectContinue,
-      body: text ?? (this.#bodyBytes === 0 ? '' : this.#body.toString('utf8', 0, this.#bodyBytes)),
+      body: text ?? '',
     };
     this.#head = undefined;
     this.#body = EMPTY;
@@ -297,6 +304,10 @@ export class RequestParser {
     return { kind: 'incomplete', head: this.#phase === 'head' ? undefined : this.#head };
   }
 
+  #notUtf8(): ParseResult {
+    return this.#refuse('malformed', 'the request body is not UTF-8');
+  }
+
   #bodyTooLarge(): ParseResult {
     return this.#refuse('body-too-large', `request body over ${this.#limits.maxBodyBytes} bytes`);
   }
@@ -307,4 +318,13 @@ export class RequestParser {
     this.#start = this.#end = 0;
     return this.#refused;
   }
+}
+
+/**
+ * Whether `bytes[from, to)`, decoded as `text`, was not UTF-8: the decoder replaced what it could not read
+ * with U+FFFD, which would store a body other than the one sent. Only a text holding U+FFFD is checked
+ * (an ASCII body costs one search that a one-byte string answers at once).
+ */
+function notUtf8(text: string, bytes: Buffer, from: number, to: number): boolean {
+  return text.includes('\uFFFD') && !isUtf8(bytes.subarray(from, to));
 }
