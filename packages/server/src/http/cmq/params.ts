@@ -1,4 +1,4 @@
-import { LIMITS, readArray, type Params, type Range } from '@opencmq/protocol';
+import { LIMITS, readArray, type ArrayResult, type Params, type Range } from '@opencmq/protocol';
 import { CmqError } from './cmq-error.js';
 
 /**
@@ -55,7 +55,7 @@ export function optionalString(params: Params, name: string, maxLength: number):
 }
 
 /** The refusal of a `name.n` array that readArray did not accept. */
-export function arrayError(reason: 'not-consecutive' | 'too-many' | 'mixed', name: string): CmqError {
+export function arrayError(reason: Extract<ArrayResult, { ok: false }>['reason'], name: string): CmqError {
   if (reason === 'too-many') return new CmqError('BATCH_SIZE', name);
   // Both `name` and `name.n`: the same parameter given twice (one of the two would be dropped).
   if (reason === 'mixed') return new CmqError('NOT_REPEATABLE', `${name} (as ${name} and ${name}.n)`);
