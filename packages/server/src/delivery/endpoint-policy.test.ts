@@ -55,12 +55,18 @@ describe('checkEndpointUrl', () => {
     expect(checkEndpointUrl(text)).toEqual({ ok: false, reason: 'scheme' });
   });
 
-  it.each(['http://', 'https://:80/', 'http://[::1/', 'http://exa%mple.com/', 'http://example.com:99999/'])(
-    'rejects %j as malformed',
-    (text) => {
-      expect(checkEndpointUrl(text)).toEqual({ ok: false, reason: 'malformed' });
-    },
-  );
+  it.each([
+    'http://',
+    'https://:80/',
+    'http://[::1/',
+    'http://exa%mple.com/',
+    'http://example.com:99999/',
+    'http://example.com/\u0001',
+    'http://exa\u007fmple.com/',
+    'http://example.com/\u0000x',
+  ])('rejects %j as malformed', (text) => {
+    expect(checkEndpointUrl(text)).toEqual({ ok: false, reason: 'malformed' });
+  });
 
   it.each(['http://user@example.com/', 'http://user:pw@example.com/', 'https://:pw@example.com/'])(
     'rejects %j as userinfo',

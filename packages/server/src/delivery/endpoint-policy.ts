@@ -22,6 +22,9 @@ export type EndpointCheck =
 export function checkEndpointUrl(text: string): EndpointCheck {
   if (text.length > ENDPOINT_MAX_LENGTH) return { ok: false, reason: 'too-long' };
   if (/\s/.test(text)) return { ok: false, reason: 'whitespace' };
+  // Other control characters: the URL parser would percent-encode them and push to a URL not given.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
+  if (/[\u0000-\u001f\u007f]/.test(text)) return { ok: false, reason: 'malformed' };
   // The WHATWG parser repairs "http:host" and "http:\\host" into http://host/; CMQ requires the "//" form.
   if (!/^https?:\/\//i.test(text)) return { ok: false, reason: 'scheme' };
   let url: URL;
