@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stopAfterEach } from './stop-after-each.js';
 import { waitFor } from '../../test/support/wait-for.js';
 import { makeBody, nowMs } from './body.js';
 import { callOrThrow, CmqBenchClient } from './cmq-client.js';
@@ -10,15 +11,12 @@ import { startOpenCmq, type OpenCmqServer } from './opencmq-server.js';
 import { Semaphore } from './semaphore.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
-const started: OpenCmqServer[] = [];
-afterEach(async () => {
-  for (const server of started.splice(0)) await server.stop();
-});
+const stopAfterTest = stopAfterEach<OpenCmqServer>();
 
 describe('cmqLongPoller', () => {
   it('gives the permit back at receive and counts its delete in flight until answered; counts the message once deleted', async () => {
     const server = await startOpenCmq({ repoRoot, engine: 'sqlite' });
-    started.push(server);
+    stopAfterTest(server);
     const admin = new CmqBenchClient(server);
     const pollers = Array.from({ length: 3 }, () => new CountingClient(server));
     let releaseDeletes = () => {};

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stopAfterEach } from './stop-after-each.js';
 import { makeBody, nowMs } from './body.js';
 import { arrayParams, callOrThrow, CmqBenchClient } from './cmq-client.js';
 import { cmqBatchSender, cmqConsumer } from './cmq-workers.js';
@@ -10,15 +11,12 @@ import { startOpenCmq, type OpenCmqServer } from './opencmq-server.js';
 import { Semaphore } from './semaphore.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
-const started: OpenCmqServer[] = [];
-afterEach(async () => {
-  for (const server of started.splice(0)) await server.stop();
-});
+const stopAfterTest = stopAfterEach<OpenCmqServer>();
 
 describe('cmqConsumer', () => {
   it('receives again before its delete is answered, keeps one delete in flight, deletes and counts every message', async () => {
     const server = await startOpenCmq({ repoRoot, engine: 'sqlite' });
-    started.push(server);
+    stopAfterTest(server);
     const admin = new CmqBenchClient(server);
     const receiver = new CountingClient(server);
     const deleter = new CountingClient(server);

@@ -2,16 +2,14 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stopAfterEach } from './stop-after-each.js';
 import { callOrThrow, CmqBenchClient } from './cmq-client.js';
 import { startOpenCmq, type OpenCmqServer } from './opencmq-server.js';
 import { isServerNodeOption } from './server-node-option.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
-const started: OpenCmqServer[] = [];
-afterEach(async () => {
-  for (const server of started.splice(0)) await server.stop();
-});
+const stopAfterTest = stopAfterEach<OpenCmqServer>();
 
 describe('--server-node-option', () => {
   it('accepts one option written --name or --name=value, nothing else', () => {
@@ -36,7 +34,7 @@ describe('--server-node-option', () => {
       engine: 'memory',
       nodeOptions: ['--max-semi-space-size=4', '--stack-size=900'],
     });
-    started.push(server);
+    stopAfterTest(server);
     const argv = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
     expect(argv).toContain('--max-semi-space-size=4');
     expect(argv).toContain('--stack-size=900');

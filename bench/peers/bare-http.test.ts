@@ -1,12 +1,10 @@
 import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stopAfterEach } from '../lib/stop-after-each.js';
 import { startBareHttp, type BareHttpServer } from './bare-http.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
-const started: BareHttpServer[] = [];
-afterEach(async () => {
-  for (const server of started.splice(0)) await server.stop();
-});
+const stopAfterTest = stopAfterEach<BareHttpServer>();
 
 async function post(server: BareHttpServer): Promise<{ body: string; ms: number }> {
   const t0 = performance.now();
@@ -21,9 +19,9 @@ async function post(server: BareHttpServer): Promise<{ body: string; ms: number 
 describe('bare node:http peer', () => {
   it('answers a JSON of the asked size, and with --work-us only after that much busy-waiting', async () => {
     const plain = await startBareHttp(repoRoot, 90);
-    started.push(plain);
+    stopAfterTest(plain);
     const loaded = await startBareHttp(repoRoot, 90, 40_000);
-    started.push(loaded);
+    stopAfterTest(loaded);
     const fast = await post(plain);
     expect(Buffer.byteLength(fast.body)).toBe(90);
     expect(JSON.parse(fast.body)).toMatchObject({ code: 0 });
