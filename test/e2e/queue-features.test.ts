@@ -301,7 +301,7 @@ describe('queue features over HTTP', () => {
       expect(trace[1]!.detail).toBe(received['receiptHandle']);
     });
 
-    it('refuses unauthenticated admin requests and answers 404 for a missing queue or message', async () => {
+    it('refuses unauthenticated admin requests, answers 404 for a missing queue, null for a missing message and 400 for an id no message can have', async () => {
       expect((await admin('/admin/v1/queues/x/messages/1', false)).status).toBe(401);
       expect((await admin('/admin/v1/queues/no-such-queue/messages/1')).status).toBe(404);
       const queue = fresh('tr');
@@ -311,6 +311,12 @@ describe('queue features over HTTP', () => {
         body: { message: null, trace: [] },
       });
       expect((await admin('/admin/v1/elsewhere')).status).toBe(404);
+      for (const bogus of ['abc', '12a', '-1', '%2012', '1'.repeat(21)]) {
+        expect(await admin(`/admin/v1/queues/${queue}/messages/${bogus}`)).toMatchObject({
+          status: 400,
+          body: { error: 'bad-msg-id' },
+        });
+      }
     });
   });
 

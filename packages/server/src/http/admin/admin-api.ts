@@ -13,6 +13,7 @@ import type { WireResponse } from '../wire/wire-response.js';
  *   GET /admin/v1/queues/{queueName}/messages/{msgId}
  *     200 {"message": {msgId, queueName, state, enqueueTime, firstDequeueTime, nextVisibleTime,
  *          dequeueCount, bodySize} | null, "trace": [{event, time, detail}]}   (times in Unix ms)
+ *     400 for an msgId that is not decimal digits (no message can have it)
  */
 export class AdminApi {
   readonly #queues: QueueService;
@@ -47,6 +48,13 @@ export class AdminApi {
     try {
       const queueName = decodeURIComponent(match[1]!);
       const msgId = decodeURIComponent(match[2]!);
+      // Message ids are decimal integers (the store's row ids): anything else names no message, ever.
+      if (!/^\d{1,20}$/.test(msgId)) {
+        return json(400, {
+          error: 'bad-msg-id',
+          message: `msgId ${JSON.stringify(msgId.slice(0, 40))} is not a message id (decimal digits)`,
+        });
+      }
       const { message, trace } = await this.#queues.getMessage(queueName, msgId);
       return json(200, {
         message:
