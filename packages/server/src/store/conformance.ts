@@ -394,6 +394,15 @@ export function runStoreConformance(engineName: string, createStore: () => Promi
         expect((await store.getQueueStats('Orders', T0)).activeMsgNum).toBe(3);
       });
 
+      it('does not count messages past their retention toward maxMsgHeapNum', async () => {
+        await store.updateQueue('Orders', { maxMsgHeapNum: 2, msgRetentionSeconds: 60 }, T0);
+        await send('Orders', ['a', 'b'], T0);
+        await rejectsWith(send('Orders', ['c'], T0 + 59_000), 'QUEUE_FULL');
+        // Nothing has settled the queue since the two expired: the send itself must see it.
+        await send('Orders', ['d', 'e'], T0 + 61_000);
+        expect((await store.getQueueStats('Orders', T0 + 61_000)).activeMsgNum).toBe(2);
+      });
+
       it('signals waiting consumers when messages become ready', async () => {
         const { signals, stop } = recordReadySignals(store);
         await send('Orders', ['a', 'b']);

@@ -174,8 +174,9 @@ class MemoryStore implements Store, TopicStore {
         return undefined;
       });
       const storing = reuse.filter((r) => r === undefined).length;
-      const held = queue.counts.ready + queue.counts.delayed + queue.counts.inflight;
-      if (held + storing > attributes.maxMsgHeapNum) throw new DomainError('QUEUE_FULL');
+      // Counters may still include messages past retention: settle before refusing.
+      if (heldOf(queue) + storing > attributes.maxMsgHeapNum) this.#settle(queue, nowMs);
+      if (heldOf(queue) + storing > attributes.maxMsgHeapNum) throw new DomainError('QUEUE_FULL');
       const enqueuedAtMs = Math.max(nowMs, queue.lastEnqueuedAtMs);
       queue.lastEnqueuedAtMs = enqueuedAtMs;
       let readyNow = 0;
@@ -741,4 +742,9 @@ class MemoryStore implements Store, TopicStore {
     }
     return dropped;
   }
+}
+
+/** Messages a queue holds by its counters (toward maxMsgHeapNum). */
+function heldOf(queue: QueueState): number {
+  return queue.counts.ready + queue.counts.delayed + queue.counts.inflight;
 }
