@@ -389,6 +389,15 @@ describe('CMQ v2 queue API', () => {
       ).toMatchObject({ code: 0 });
     });
 
+    it('answers an empty unindexed receiptHandle as missing (10390), as DeleteMessage does', async () => {
+      for (const action of ['DeleteMessage', 'BatchDeleteMessage']) {
+        expect(await call(action, { queueName: queue, receiptHandle: '' })).toMatchObject({
+          code: 4000,
+          message: expect.stringContaining('(10390)lacked of required parameter receiptHandle'),
+        });
+      }
+    });
+
     it('reports minMsgTime as the enqueue time of the oldest message not yet deleted', async () => {
       const sent = await call('SendMessage', { queueName: queue, msgBody: 'old' });
       const received = await call('ReceiveMessage', { queueName: queue });

@@ -62,12 +62,22 @@ export function arrayError(reason: Extract<ArrayResult, { ok: false }>['reason']
   return new CmqError('NOT_CONSECUTIVE', name);
 }
 
-/** `name.n` array with 1..max elements (a single `name` is accepted as a one-element array). */
-export function requireArray(params: Params, name: string, max: number): string[] {
+/**
+ * `name.n` array with 1..max elements (a single `name` is accepted as a one-element array). An empty single
+ * `name` is missing, as any empty required parameter is, unless `keepEmpty`: an empty `msgBody` gets its
+ * own refusal ("message body can't be empty") from the caller.
+ */
+export function requireArray(
+  params: Params,
+  name: string,
+  max: number,
+  options?: { readonly keepEmpty: boolean },
+): string[] {
   const result = readArray(params, name, max);
   if (!result.ok) throw arrayError(result.reason, name);
   const single = params.get(name);
-  if (result.values.length === 0 && single !== undefined) return [single];
+  if (result.values.length === 0 && single !== undefined && (single !== '' || options?.keepEmpty === true))
+    return [single];
   if (result.values.length === 0) throw new CmqError('MISSING_PARAMETER', `${name}.n`);
   return result.values;
 }

@@ -9,7 +9,7 @@ export const batchPublishMessage: CmqAction = {
   name: 'BatchPublishMessage',
   async handle(params, { topics }) {
     const name = readTopicName(params);
-    const bodies = requireArray(params, 'msgBody', LIMITS.batchSize.max);
+    const bodies = requireArray(params, 'msgBody', LIMITS.batchSize.max, { keepEmpty: true });
     if (bodies.some((b) => b === '')) throw new CmqError('EMPTY_MESSAGE_BODY');
     // msgTag.n and routingKey apply to every message of the batch (cmq-api.md §3.7).
     const filter = readMessageFilter(params);

@@ -9,7 +9,7 @@ export const batchSendMessage: CmqAction = {
   name: 'BatchSendMessage',
   async handle(params, { queues }) {
     const name = readName(params, 'queueName');
-    const bodies = requireArray(params, 'msgBody', LIMITS.batchSize.max);
+    const bodies = requireArray(params, 'msgBody', LIMITS.batchSize.max, { keepEmpty: true });
     if (bodies.some((b) => b === '')) throw new CmqError('EMPTY_MESSAGE_BODY');
     // One delay for the whole batch ("该延时对一批消息有效", cmq-api.md §2.8).
     const delaySeconds = readDelay(params);
