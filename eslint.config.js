@@ -29,7 +29,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  // Dependencies point inward: domain <- service <- {store, http, auth}; engines never import http/.
+  // Dependencies point inward (docs/architecture.md): http/ -> service/ -> store ports -> domain/;
+  // delivery/ -> the topic store port and domain/; auth/ stands alone; only app.ts wires engines in.
   layer(
     ['packages/server/src/domain/**'],
     [
@@ -37,7 +38,9 @@ export default tseslint.config(
       '../store/**',
       '../http/**',
       '../auth/**',
+      '../delivery/**',
       '../config/**',
+      '../log.js',
       'better-sqlite3',
       'node:http',
     ],
@@ -57,6 +60,11 @@ export default tseslint.config(
     ['packages/server/src/delivery/**'],
     ['../http/**', '../store/sqlite/**', '../store/memory/**', 'better-sqlite3'],
     'delivery/ uses the topic store port and domain rules, never an engine or http/',
+  ),
+  layer(
+    ['packages/server/src/auth/**'],
+    ['../http/**', '../service/**', '../store/**', '../delivery/**', 'better-sqlite3'],
+    'auth/ checks credentials and signatures alone: no other layer of the server',
   ),
   layer(['packages/protocol/src/**'], ['@opencmq/server', '**/server/**'], 'protocol/ has zero dependencies'),
   {

@@ -150,7 +150,7 @@ export const SETTINGS = [
     max: 30_000,
     env: 'OPENCMQ_LONG_POLL_BACKSTOP_MS',
     description:
-      'How often a queue with long-polling receivers is looked at without a wake-up signal (its oldest waiting receiver looks).',
+      'How often a queue with long-polling receivers is looked at without a wake-up signal (its oldest waiting receiver looks); also the longest a push worker sleeps with nothing due.',
   },
   {
     key: 'maintenanceIntervalMs',
@@ -176,7 +176,7 @@ export const SETTINGS = [
     min: 0,
     max: 600_000,
     env: 'OPENCMQ_SHUTDOWN_TIMEOUT_MS',
-    description: 'On SIGTERM, how long in-flight requests may take before connections are closed.',
+    description: 'On SIGTERM or SIGINT, how long in-flight requests may take before connections are closed.',
   },
   {
     key: 'maxTopics',
@@ -211,7 +211,8 @@ export const SETTINGS = [
     min: 100,
     max: 120_000,
     env: 'OPENCMQ_PUSH_TIMEOUT_MS',
-    description: 'How long one HTTP push may take before it counts as failed (CMQ: about 15 s).',
+    description:
+      'How long one HTTP push may take before it counts as failed (CMQ: about 15 s). A delivery being pushed is leased for this plus 5 s.',
   },
   {
     key: 'traceRetentionSeconds',
