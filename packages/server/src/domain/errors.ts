@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'NO_MATCHING_SUBSCRIPTION',
   'ENDPOINT_NOT_ALLOWED',
   'STORE_UNAVAILABLE',
+  'STORE_FULL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

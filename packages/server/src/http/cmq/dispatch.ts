@@ -76,7 +76,11 @@ export class CmqDispatcher {
   #errorResponse(error: unknown, requestId: string): CmqResponse {
     if (error instanceof CmqError) return envelope(error.wire, error.args, requestId);
     if (isDomainError(error)) {
-      if (error.code === 'STORE_UNAVAILABLE') this.#log.error('store unavailable', { requestId, error });
+      if (error.code === 'STORE_UNAVAILABLE' || error.code === 'STORE_FULL')
+        this.#log.error(error.code === 'STORE_FULL' ? 'store full' : 'store unavailable', {
+          requestId,
+          error,
+        });
       const field = wireNameOf(error.field);
       const args =
         field !== undefined ? [field, error.detail ?? ''] : error.detail !== undefined ? [error.detail] : [];

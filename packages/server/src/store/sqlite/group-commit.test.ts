@@ -326,6 +326,42 @@ describe('GroupCommit with WalSync', () => {
     expect(scopes).toEqual(['batch']);
   });
 
+  it('answers a full database with STORE_FULL, rolling back the batch SQLite gave up, and works again with space', async () => {
+    const { db, wal, commit, insert, rows } = setUp();
+    await commit.run(() => insert.run('before'));
+    // A real SQLITE_FULL: the database may not grow past one more page. SQLite then rolls the whole
+    // transaction back, so every operation of the batch fails, not only the one that hit the limit.
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages + 1}`);
+    const big = 'x'.repeat(64 * 1024);
+    const results = await Promise.allSettled([
+      commit.run(() => insert.run('small')),
+      commit.run(() => insert.run(big)),
+    ]);
+    for (const result of results) {
+      const reason = result.status === 'rejected' ? (result.reason as unknown) : undefined;
+      expect(isDomainError(reason, 'STORE_FULL')).toBe(true);
+      expect((reason as Error).message).toMatch(
+        /disk holding the data directory is full; this request wrote nothing/,
+      );
+    }
+    expect(rows()).toEqual(['before']);
+
+    // The same from the batch's last writes, outside any operation's savepoint.
+    const lastWrites = new GroupCommit(db, wal, {
+      onRollback: () => undefined,
+      beforeCommit: () => insert.run(big),
+    });
+    const batch = await Promise.allSettled([lastWrites.run(() => insert.run('a'))]);
+    expect(batch[0].status === 'rejected' && isDomainError(batch[0].reason, 'STORE_FULL')).toBe(true);
+    expect(rows()).toEqual(['before']);
+
+    // Space again: the store works as before, and nothing acknowledged was lost.
+    db.pragma('max_page_count = 1000000');
+    await commit.run(() => insert.run(big));
+    expect(rows()).toEqual(['before', big]);
+  });
+
   it('fails the batch with STORE_UNAVAILABLE and refuses later writes unrun when fdatasync fails', async () => {
     // fdatasync of /dev/null fails with EINVAL: a real failing sync.
     const { commit, insert } = setUp('/dev/null');

@@ -197,11 +197,13 @@ export class GroupCommit {
           // Writes held back by earlier operations failed: those operations fail with the whole batch.
           const heldBack = this.#heldBackFailed();
           if (heldBack !== undefined) throw heldBack.error;
+          // SQLite rolls the whole transaction back on some errors (a full disk): the batch fails with it.
+          if (!this.#db.inTransaction) throw error;
           if (this.#savepointOpen) this.#db.exec('ROLLBACK TO op; RELEASE op');
           this.#hooks.onRollback('operation');
           hooks.length = this.#operationHooksFrom;
           item.ok = false;
-          item.result = error;
+          item.result = storeErrorOf(error);
         }
       }
       this.#hooks.beforeWrites?.();
@@ -211,7 +213,8 @@ export class GroupCommit {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       this.#hooks.onRollback('batch');
       hooks.length = 0;
-      for (const item of batch) item.reject(error);
+      const failure = storeErrorOf(error);
+      for (const item of batch) item.reject(failure);
       this.#afterFlush();
       return;
     }
@@ -277,6 +280,20 @@ export class GroupCommit {
     this.#schedule(afterSync);
     if (this.#isIdle()) for (const resolve of this.#idle.splice(0)) resolve();
   }
+}
+
+/**
+ * A full disk (SQLite's SQLITE_FULL: the WAL or the database could not grow) as a domain error that says so;
+ * any other error as it is. What failed was rolled back, so the request wrote nothing, and the store works
+ * again once there is space: unlike a failed fdatasync, nothing is lost (docs/errors.md).
+ */
+function storeErrorOf(error: unknown): unknown {
+  if ((error as { code?: unknown } | null)?.code !== 'SQLITE_FULL') return error;
+  return new DomainError('STORE_FULL', {
+    detail:
+      'the disk holding the data directory is full; this request wrote nothing (free space, then retry)',
+    cause: error,
+  });
 }
 
 function storeUnavailable(cause: Error): DomainError {
