@@ -102,6 +102,7 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
   const http = new CmqHttpServer(new CmqDispatcher({ queues, topics }, verifier, log), admin, clock, log, {
     maxRequestBytes: config.maxRequestBytes,
     maxParams: config.maxParams,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
   });
   const maintenance = new Maintenance(store, clock, log, {
     intervalMs: config.maintenanceIntervalMs,

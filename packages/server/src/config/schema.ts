@@ -134,6 +134,16 @@ export const SETTINGS = [
     description: 'Most parameters one request may carry.',
   },
   {
+    key: 'keepAliveTimeoutMs',
+    type: 'integer',
+    default: 600_000,
+    min: 1000,
+    max: 3_600_000,
+    env: 'OPENCMQ_KEEP_ALIVE_TIMEOUT_MS',
+    description:
+      'How long an idle keep-alive connection stays open. Longer than client pools keep theirs (Go 90 s, OkHttp 5 min), so the client closes first: the official Python SDK reuses its connection however long it was idle and fails the first request after the server closed it.',
+  },
+  {
     key: 'maxQueues',
     type: 'integer',
     default: 10_000,

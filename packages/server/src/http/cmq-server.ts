@@ -15,6 +15,7 @@ const MAX_HEAD_BYTES = 65_536;
 export interface CmqServerOptions {
   readonly maxRequestBytes: number;
   readonly maxParams: number;
+  readonly keepAliveTimeoutMs: number;
 }
 
 /**
@@ -58,7 +59,7 @@ export class CmqHttpServer {
         maxBodyBytes: options.maxRequestBytes,
         headersTimeoutMs: 30_000,
         requestTimeoutMs: 120_000,
-        keepAliveTimeoutMs: 30_000,
+        keepAliveTimeoutMs: options.keepAliveTimeoutMs,
       },
     );
   }
