@@ -4,7 +4,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { isPrivateAddress } from './endpoint-policy.js';
 import type { Clock } from '../domain/clock.js';
 import type { Delivery, Subscription } from '../domain/topic.js';
-import type { Logger } from '../log.js';
+import { RepeatedFailureLog, type Logger } from '../log.js';
 import type { TopicStore } from '../store/topic-store.js';
 import { AdaptiveWindow, TokenBucket, WINDOW_DEFAULTS } from './flow-control.js';
 import { pushOnce, type PushOutcome } from './http-push.js';
@@ -37,6 +37,8 @@ export class SubscriptionWorker {
   readonly #store: TopicStore;
   readonly #clock: Clock;
   readonly #log: Logger;
+  /** Leasing failures (a full disk): logged once a minute while they last, not once a backstop. */
+  readonly #failures: RepeatedFailureLog;
   readonly #options: WorkerOptions;
   readonly #agent: HttpAgent;
   readonly #abort = new AbortController();
@@ -59,6 +61,9 @@ export class SubscriptionWorker {
     this.#store = store;
     this.#clock = clock;
     this.#log = log;
+    this.#failures = new RepeatedFailureLog(log, clock, 'push worker', {
+      subscriptionId: subscription.subscriptionId,
+    });
     this.#options = options;
     const max = subscription.attributes.maxInFlight;
     this.#agent = subscription.endpoint.startsWith('https:')
@@ -133,6 +138,7 @@ export class SubscriptionWorker {
           leaseMs,
           nowMs,
         );
+        this.#failures.succeeded();
         if (deliveries.length === 0) {
           const next = await this.#store.nextDeliveryAtMs(this.#subscription.subscriptionId);
           const now = this.#clock.nowMs();
@@ -147,10 +153,7 @@ export class SubscriptionWorker {
       }
     } catch (error) {
       if (!this.#closed) {
-        this.#log.error('push worker failed, retrying', {
-          subscriptionId: this.#subscription.subscriptionId,
-          error,
-        });
+        this.#failures.failed(error);
         this.#sleep(this.#options.backstopMs);
       }
     }

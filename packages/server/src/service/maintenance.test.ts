@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../log.js';
+import { REPEAT_LOG_MS, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import { Maintenance, REPEAT_LOG_MS } from './maintenance.js';
+import { Maintenance } from './maintenance.js';
 
 const running: Maintenance[] = [];
 afterEach(async () => {
@@ -54,15 +54,15 @@ describe('Maintenance', () => {
     const before = state.runs;
     await untilRuns(state, before + 2);
     expect(lines.map((l) => l.message)).toEqual(['maintenance failed', 'maintenance failed']);
-    expect(lines[1]!.fields!['failedRunsNotLogged']).toBeGreaterThanOrEqual(9);
+    expect(lines[1]!.fields!['failuresNotLogged']).toBeGreaterThanOrEqual(9);
 
     state.failing = false;
     const failedRuns = state.runs;
     await untilRuns(state, failedRuns + 3);
     expect(lines.slice(2)).toEqual([
-      { level: 'info', message: 'maintenance recovered', fields: { failedRuns: expect.any(Number) } },
+      { level: 'info', message: 'maintenance recovered', fields: { failures: expect.any(Number) } },
     ]);
-    expect(lines[2]!.fields!['failedRuns']).toBeGreaterThanOrEqual(11);
+    expect(lines[2]!.fields!['failures']).toBeGreaterThanOrEqual(11);
   });
 
   it('logs the first failure of a new run at once', async () => {

@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock.js';
-import type { Logger } from '../log.js';
+import { RepeatedFailureLog, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -12,7 +12,7 @@ import type { Store } from '../store/store.js';
 export class Maintenance {
   readonly #timer: NodeJS.Timeout;
   #running: Promise<void> | undefined;
-  readonly #failures: FailureLog;
+  readonly #failures: RepeatedFailureLog;
 
   constructor(
     store: Store,
@@ -20,7 +20,7 @@ export class Maintenance {
     log: Logger,
     options: { intervalMs: number; chunk: number; traceRetentionMs: number; traceMaxEvents: number },
   ) {
-    this.#failures = new FailureLog(log, clock);
+    this.#failures = new RepeatedFailureLog(log, clock, 'maintenance');
     this.#timer = setInterval(() => {
       if (this.#running) return;
       this.#running = store
@@ -40,45 +40,5 @@ export class Maintenance {
   async close(): Promise<void> {
     clearInterval(this.#timer);
     await this.#running;
-  }
-}
-
-/** While the runs keep failing (a full disk), an error a minute, not one a run. */
-export const REPEAT_LOG_MS = 60_000;
-
-/**
- * Logs the first failure of a run of failures, then at most one every REPEAT_LOG_MS with how many runs
- * failed since, and when a run succeeds again, how many had failed.
- */
-class FailureLog {
-  readonly #log: Logger;
-  readonly #clock: Clock;
-  #failing = 0;
-  #unlogged = 0;
-  #loggedAtMs = 0;
-
-  constructor(log: Logger, clock: Clock) {
-    this.#log = log;
-    this.#clock = clock;
-  }
-
-  failed(error: unknown): void {
-    this.#failing++;
-    const nowMs = this.#clock.nowMs();
-    if (this.#failing > 1 && nowMs - this.#loggedAtMs < REPEAT_LOG_MS) {
-      this.#unlogged++;
-      return;
-    }
-    const repeated = this.#unlogged > 0 ? { failedRunsNotLogged: this.#unlogged } : {};
-    this.#log.error('maintenance failed', { error, ...repeated });
-    this.#loggedAtMs = nowMs;
-    this.#unlogged = 0;
-  }
-
-  succeeded(): void {
-    if (this.#failing === 0) return;
-    this.#log.info('maintenance recovered', { failedRuns: this.#failing });
-    this.#failing = 0;
-    this.#unlogged = 0;
   }
 }
