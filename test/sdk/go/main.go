@@ -37,9 +37,9 @@ var (
 
 type exchange struct {
 	Method, URL, ReqBody string
-	Status              int
-	RespBody            string
-	Err                 string
+	Status               int
+	RespBody             string
+	Err                  string
 }
 
 type recorder struct {
@@ -184,6 +184,14 @@ func expectCode(r tcmq.Result, want int) error {
 	return nil
 }
 
+// okResult is the call's error, or else expectCode(r, 0): a call that must succeed with code 0.
+func okResult(r tcmq.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	return expectCode(r, 0)
+}
+
 // receive everything ready from q (short polls) and return bodies; deletes them.
 func drain(c *tcmq.Client, q string, wait int) (bodies []string, err error) {
 	for {
@@ -280,10 +288,7 @@ func main() {
 		var msgID, handle string
 		check(fmt.Sprintf("Client.SendMessage body=%q", body), rec, func() (string, error) {
 			r, err := c.SendMessage(qMain, body, 0)
-			if err != nil {
-				return "", err
-			}
-			if err := expectCode(r, 0); err != nil {
+			if err := okResult(r, err); err != nil {
 				return "", err
 			}
 			if r.MsgId() == "" {
@@ -294,10 +299,7 @@ func main() {
 		})
 		check(fmt.Sprintf("Client.ReceiveMessage (wait 3) body=%q", body), rec, func() (string, error) {
 			r, err := c.ReceiveMessage(qMain, 3)
-			if err != nil {
-				return "", err
-			}
-			if err := expectCode(r, 0); err != nil {
+			if err := okResult(r, err); err != nil {
 				return "", err
 			}
 			if r.MsgBody() != body {
@@ -388,10 +390,7 @@ func main() {
 	// Delayed single send
 	check("Client.SendMessage delaySeconds=2 then ReceiveMessage (0 then wait 5)", rec, func() (string, error) {
 		r, err := c.SendMessage(qDelay, "delayed "+bodyZh, 2)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		t0 := time.Now()
@@ -425,10 +424,7 @@ func main() {
 	var handles []string
 	check("Client.BatchSendMessage 7 bodies (@, 中文, &=+%)", rec, func() (string, error) {
 		r, err := c.BatchSendMessage(qMain, batch, 0)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		if len(r.MsgIDs()) != len(batch) {
@@ -448,10 +444,7 @@ func main() {
 		handles = nil
 		for len(got) < len(batch) {
 			r, err := c.BatchReceiveMessage(qMain, 3, 16)
-			if err != nil {
-				return "", err
-			}
-			if err := expectCode(r, 0); err != nil {
+			if err := okResult(r, err); err != nil {
 				return "", err
 			}
 			for _, m := range r.MsgInfos() {
@@ -466,10 +459,7 @@ func main() {
 	})
 	check("Client.BatchDeleteMessage 7 handles", rec, func() (string, error) {
 		r, err := c.BatchDeleteMessage(qMain, handles)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		if len(r.Errors()) != 0 {
@@ -516,10 +506,7 @@ func main() {
 	check("Client.BatchSendMessage delaySeconds=2 then BatchReceiveMessage (0 then wait 5)", rec, func() (string, error) {
 		msgs := []string{"d1 " + bodyAt, "d2 " + bodyZh, "d3 " + bodySym}
 		r, err := c.BatchSendMessage(qDelay, msgs, 2)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		t0 := time.Now()
@@ -600,10 +587,7 @@ func main() {
 			return "", fmt.Errorf("%v", err)
 		}
 		rr, err := c.ReceiveMessage(qBig, 3)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(rr, 0); err != nil {
+		if err := okResult(rr, err); err != nil {
 			return "", err
 		}
 		if rr.MsgBody() != big {
@@ -617,20 +601,14 @@ func main() {
 	// Route queries (TDMQ-specific)
 	check("Client.QueryQueueRoute", rec, func() (string, error) {
 		r, err := c.QueryQueueRoute(qMain)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("addr=%v", r.Addr()), nil
 	})
 	check("Client.QueryTopicRoute", rec, func() (string, error) {
 		r, err := c.QueryTopicRoute(tTag)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("addr=%v", r.Addr()), nil
@@ -639,10 +617,7 @@ func main() {
 	// Topics: tags
 	check("Client.PublishMessage tags [tagA] body @/中文/&=+% -> tag and all subscriptions", rec, func() (string, error) {
 		r, err := c.PublishMessage(tTag, bodyMix, "", []string{"tagA"})
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		if r.MsgId() == "" {
@@ -666,10 +641,7 @@ func main() {
 	})
 	check("Client.PublishMessage tags [tagB] -> only the unfiltered subscription", rec, func() (string, error) {
 		r, err := c.PublishMessage(tTag, "tagB "+bodyAt, "", []string{"tagB"})
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		gt, _ := drain(c, qTag, 1)
@@ -681,10 +653,7 @@ func main() {
 	})
 	check("Client.PublishMessage no tags", rec, func() (string, error) {
 		r, err := c.PublishMessage(tTag, "untagged "+bodySym, "", nil)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		gt, _ := drain(c, qTag, 1)
@@ -697,10 +666,7 @@ func main() {
 	check("Client.BatchPublishMessage 3 bodies tags [tagA, tagX]", rec, func() (string, error) {
 		msgs := []string{"bp1 " + bodyAt, "bp2 " + bodyZh, "bp3 " + bodySym}
 		r, err := c.BatchPublishMessage(tTag, "", msgs, []string{"tagA", "tagX"})
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		if len(r.MsgIDs()) != 3 {
@@ -716,10 +682,7 @@ func main() {
 	// Topics: routing keys
 	check("Client.PublishMessage routingKey order.eu.created (binding order.*.created)", rec, func() (string, error) {
 		r, err := c.PublishMessage(tRoute, "route "+bodyMix, "order.eu.created", nil)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		g, err := drain(c, qRoute, 2)
@@ -742,10 +705,7 @@ func main() {
 	check("Client.BatchPublishMessage routingKey order.us.created", rec, func() (string, error) {
 		msgs := []string{"rb1 " + bodyAt, "rb2 " + bodyZh}
 		r, err := c.BatchPublishMessage(tRoute, "order.us.created", msgs, nil)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		if len(r.MsgIDs()) != 2 {
@@ -770,10 +730,7 @@ func main() {
 	})
 	check("Queue.Receive", rec, func() (string, error) {
 		r, err := q.Receive()
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		wh = r.Handle()
@@ -801,10 +758,7 @@ func main() {
 		var got []string
 		for len(got) < 3 {
 			r, err := q.BatchReceive(16)
-			if err != nil {
-				return "", err
-			}
-			if err := expectCode(r, 0); err != nil {
+			if err := okResult(r, err); err != nil {
 				return "", err
 			}
 			for _, m := range r.MsgInfos() {
@@ -824,18 +778,12 @@ func main() {
 	qd := &tcmq.Queue{Client: c, Name: qWrap, DelaySeconds: 1, PollingWaitSeconds: 4}
 	check("Queue{DelaySeconds:1}.Send + Receive (long poll 4)", rec, func() (string, error) {
 		r, err := qd.Send("qd " + bodyZh)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		t0 := time.Now()
 		rr, err := qd.Receive()
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(rr, 0); err != nil {
+		if err := okResult(rr, err); err != nil {
 			return "", err
 		}
 		qd.Delete(rr.Handle())
@@ -848,10 +796,7 @@ func main() {
 	tp := &tcmq.Topic{Client: c, Name: tTag, Tags: []string{"tagA"}}
 	check("Topic.Publish (Tags [tagA])", rec, func() (string, error) {
 		r, err := tp.Publish("tp " + bodyMix)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		g, _ := drain(c, qTag, 2)
@@ -860,10 +805,7 @@ func main() {
 	})
 	check("Topic.BatchPublish (Tags [tagA])", rec, func() (string, error) {
 		r, err := tp.BatchPublish("tb1 "+bodyAt, "tb2 "+bodyZh)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		g, _ := drain(c, qTag, 2)
@@ -873,10 +815,7 @@ func main() {
 	tr := &tcmq.Topic{Client: c, Name: tRoute, RoutingKey: "order.cn.created"}
 	check("Topic.Publish (RoutingKey order.cn.created)", rec, func() (string, error) {
 		r, err := tr.Publish("tr " + bodySym)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		g, _ := drain(c, qRoute, 2)
@@ -884,10 +823,7 @@ func main() {
 	})
 	check("Topic.BatchPublish (RoutingKey order.cn.created)", rec, func() (string, error) {
 		r, err := tr.BatchPublish("trb1 "+bodyAt, "trb2 "+bodyZh)
-		if err != nil {
-			return "", err
-		}
-		if err := expectCode(r, 0); err != nil {
+		if err := okResult(r, err); err != nil {
 			return "", err
 		}
 		g, _ := drain(c, qRoute, 2)
@@ -924,27 +860,18 @@ func main() {
 			var out []string
 			for _, b := range []string{bodyAt, bodyZh, bodySym} {
 				r, err := cv.SendMessage(qWrap, b, 0)
-				if err != nil {
-					return "", err
-				}
-				if err := expectCode(r, 0); err != nil {
+				if err := okResult(r, err); err != nil {
 					return "", err
 				}
 				rr, err := cv.ReceiveMessage(qWrap, 3)
-				if err != nil {
-					return "", err
-				}
-				if err := expectCode(rr, 0); err != nil {
+				if err := okResult(rr, err); err != nil {
 					return "", err
 				}
 				if rr.MsgBody() != b {
 					return "", fmt.Errorf("body %q want %q", rr.MsgBody(), b)
 				}
 				d, err := cv.DeleteMessage(qWrap, rr.Handle())
-				if err != nil {
-					return "", err
-				}
-				if err := expectCode(d, 0); err != nil {
+				if err := okResult(d, err); err != nil {
 					return "", err
 				}
 				out = append(out, "ok")
@@ -954,19 +881,13 @@ func main() {
 		check(name+": BatchSend/BatchReceive/BatchDelete", rv, func() (string, error) {
 			msgs := []string{bodyAt, bodyZh, bodySym, bodyMix}
 			r, err := cv.BatchSendMessage(qWrap, msgs, 0)
-			if err != nil {
-				return "", err
-			}
-			if err := expectCode(r, 0); err != nil {
+			if err := okResult(r, err); err != nil {
 				return "", err
 			}
 			var got, hs []string
 			for len(got) < len(msgs) {
 				rr, err := cv.BatchReceiveMessage(qWrap, 3, 16)
-				if err != nil {
-					return "", err
-				}
-				if err := expectCode(rr, 0); err != nil {
+				if err := okResult(rr, err); err != nil {
 					return "", err
 				}
 				for _, m := range rr.MsgInfos() {
@@ -975,20 +896,14 @@ func main() {
 				}
 			}
 			d, err := cv.BatchDeleteMessage(qWrap, hs)
-			if err != nil {
-				return "", err
-			}
-			if err := expectCode(d, 0); err != nil {
+			if err := okResult(d, err); err != nil {
 				return "", err
 			}
 			return "bodies match", sameSet(got, msgs)
 		})
 		check(name+": PublishMessage (tag) + BatchPublishMessage (routing key)", rv, func() (string, error) {
 			r, err := cv.PublishMessage(tTag, bodyMix, "", []string{"tagA"})
-			if err != nil {
-				return "", err
-			}
-			if err := expectCode(r, 0); err != nil {
+			if err := okResult(r, err); err != nil {
 				return "", err
 			}
 			g, _ := drain(cv, qTag, 2)
@@ -997,10 +912,7 @@ func main() {
 				return "", err
 			}
 			r2, err := cv.BatchPublishMessage(tRoute, "order.x.created", []string{bodyAt, bodyZh}, nil)
-			if err != nil {
-				return "", err
-			}
-			if err := expectCode(r2, 0); err != nil {
+			if err := okResult(r2, err); err != nil {
 				return "", err
 			}
 			g2, _ := drain(cv, qRoute, 2)
